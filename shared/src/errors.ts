@@ -97,11 +97,22 @@ export function fieldPath(path: readonly PropertyKey[]): string | null {
   return path.length === 0 ? null : path.map(String).join(".");
 }
 
+/** Whether the value at `path` is absent from `input` (zod 4 does not keep inputs in its issues by default). */
+function isAbsent(input: unknown, path: readonly PropertyKey[]): boolean {
+  let value: unknown = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return true;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value === undefined;
+}
+
 /**
  * Turns the first problem zod found into an ApiError whose message starts with the field it concerns,
  * so `{"error": {"param": "n", "message": "n: must be at most 4"}}` tells the user exactly what to fix.
+ * Pass the parsed `input` so a missing field is told apart from a wrong one.
  */
-export function apiErrorFromZod(error: z.ZodError): ApiError {
+export function apiErrorFromZod(error: z.ZodError, input?: unknown): ApiError {
   const issue = error.issues[0];
   if (!issue) return new ApiError("invalid_value", "The request is invalid.");
   if (issue.code === "unrecognized_keys") {
@@ -110,7 +121,7 @@ export function apiErrorFromZod(error: z.ZodError): ApiError {
     return new ApiError("unknown_field", `${param}: unknown field; remove it or check its spelling.`, { param });
   }
   const param = fieldPath(issue.path);
-  const missing = issue.code === "invalid_type" && issue.input === undefined;
+  const missing = issue.code === "invalid_type" && isAbsent(input, issue.path);
   const label = param ?? "body";
   if (missing) return new ApiError("missing_field", `${label}: this field is required.`, { param });
   return new ApiError("invalid_value", `${label}: ${issue.message}`, { param });
