@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { refuseAdmission, retryAfter, type Load } from "./admission.js";
+
+const idle: Load = { draining: false, studentBacklog: 0, teacherBacklog: 0, workersReady: 1, studentJobMs: 20, teacherJobMs: 400 };
+const limits = { studentQueue: 8, teacherQueue: 2 };
+
+describe("refuseAdmission", () => {
+  it("admits while the jobs fit the queue they enter", () => {
+    expect(refuseAdmission({ mode: "adaptive", n: 4 }, { ...idle, studentBacklog: 4 }, limits)).toBeNull();
+    expect(refuseAdmission({ mode: "teacher", n: 2 }, idle, limits)).toBeNull();
+  });
+
+  it("refuses a request whose images would overflow the student queue with 503 overloaded and Retry-After", () => {
+    const error = refuseAdmission({ mode: "student", n: 2 }, { ...idle, studentBacklog: 7, studentJobMs: 300 }, limits);
+    expect(error).toMatchObject({ status: 503, code: "overloaded", retryAfterSeconds: 3 });
+    expect(error?.message).toContain("student queue is full (7 of 8");
+  });
+
+  it("sends mode teacher to the teacher queue's bound, and suggests adaptive when it is full", () => {
+    const error = refuseAdmission({ mode: "teacher", n: 1 }, { ...idle, teacherBacklog: 2 }, limits);
+    expect(error).toMatchObject({ status: 503, code: "overloaded", retryAfterSeconds: 1 });
+    expect(error?.message).toContain('mode "adaptive"');
+    // A full teacher queue does not refuse adaptive requests: their teacher stage degrades instead.
+    expect(refuseAdmission({ mode: "adaptive", n: 1 }, { ...idle, teacherBacklog: 2 }, limits)).toBeNull();
+  });
+
+  it("refuses everything while draining", () => {
+    expect(refuseAdmission({ mode: "student", n: 1 }, { ...idle, draining: true }, limits)).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+  });
+});
+
+describe("retryAfter", () => {
+  it("is the backlog's drain time across workers, clamped to 1..60 s", () => {
+    expect(retryAfter(10, 500, 2)).toBe(3);
+    expect(retryAfter(0, 500, 1)).toBe(1);
+    expect(retryAfter(1000, 1000, 1)).toBe(60);
+    expect(retryAfter(3, undefined, 0)).toBe(3);
+  });
+});

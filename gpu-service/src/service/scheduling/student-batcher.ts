@@ -1,0 +1,71 @@
+/**
+ * Dynamic batching for the student stage. Jobs wait in arrival order; a batch is the oldest job plus the
+ * following jobs that can share its UNet calls (same key), up to `maxBatch`. A batch leaves when it is full,
+ * when its oldest job has waited `maxWaitMs`, or at once when no further jobs are on their way, so a lone
+ * request never pays the batching wait.
+ */
+export interface BatchPolicy {
+  maxBatch: number;
+  maxWaitMs: number;
+}
+
+interface Waiting<J> {
+  job: J;
+  key: string;
+  enqueuedAt: number;
+}
+
+export interface Batch<J> {
+  jobs: J[];
+  /** Milliseconds each job spent queued, in batch order. */
+  waitedMs: number[];
+}
+
+export class StudentBatcher<J> {
+  readonly #policy: BatchPolicy;
+  readonly #keyOf: (job: J) => string;
+  #waiting: Waiting<J>[] = [];
+
+  constructor(policy: BatchPolicy, keyOf: (job: J) => string) {
+    if (policy.maxBatch < 1) throw new RangeError("maxBatch must be at least 1");
+    this.#policy = policy;
+    this.#keyOf = keyOf;
+  }
+
+  get depth(): number {
+    return this.#waiting.length;
+  }
+
+  push(job: J, now: number): void {
+    this.#waiting.push({ job, key: this.#keyOf(job), enqueuedAt: now });
+  }
+
+  /** The next batch to run, or null when none is ready yet. */
+  take(now: number, moreExpected: boolean): Batch<J> | null {
+    const oldest = this.#waiting[0];
+    if (!oldest) return null;
+    const members = this.#compatibleWith(oldest);
+    const full = members.length >= this.#policy.maxBatch;
+    const waitedLongEnough = now - oldest.enqueuedAt >= this.#policy.maxWaitMs;
+    if (!full && !waitedLongEnough && moreExpected) return null;
+    const taken = new Set(members);
+    this.#waiting = this.#waiting.filter((entry) => !taken.has(entry));
+    return { jobs: members.map((entry) => entry.job), waitedMs: members.map((entry) => now - entry.enqueuedAt) };
+  }
+
+  /** Milliseconds until the oldest job's wait runs out (0 when it already has), or null when empty. */
+  msUntilDue(now: number): number | null {
+    const oldest = this.#waiting[0];
+    return oldest ? Math.max(0, oldest.enqueuedAt + this.#policy.maxWaitMs - now) : null;
+  }
+
+  #compatibleWith(oldest: Waiting<J>): Waiting<J>[] {
+    const members: Waiting<J>[] = [];
+    for (const entry of this.#waiting) {
+      if (entry.key !== oldest.key) continue;
+      members.push(entry);
+      if (members.length === this.#policy.maxBatch) break;
+    }
+    return members;
+  }
+}
