@@ -1,0 +1,2 @@
+export { TorchGenerator, randn } from "./torch-generator.js";
+export { deriveSeed } from "./derive-seed.js";
