@@ -1,0 +1,32 @@
+import type { FloatTensor } from "../models/onnx-model.js";
+
+/**
+ * Value-range conversions between the VAE's [-1, 1] and image [0, 1], as diffusers' VaeImageProcessor
+ * does (`denormalize` clamps, because decoders overshoot slightly).
+ */
+export function toUnitRange(images: FloatTensor): FloatTensor {
+  const data = new Float32Array(images.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = Math.min(1, Math.max(0, images.data[i]! / 2 + 0.5));
+  return { data, dims: images.dims };
+}
+
+export function toSignedRange(images: FloatTensor): FloatTensor {
+  return { data: images.data.map((v) => v * 2 - 1), dims: images.dims };
+}
+
+/** Image `index` of an NCHW batch, as its own [1,C,H,W] tensor (a view, no copy). */
+export function batchItem(images: FloatTensor, index: number): FloatTensor {
+  const [, ...rest] = images.dims;
+  const size = rest.reduce((a, b) => a * b, 1);
+  return { data: images.data.subarray(index * size, (index + 1) * size), dims: [1, ...rest] };
+}
+
+/** Stacks [1,...] tensors of one shape into a [B,...] batch. */
+export function stackBatch(items: readonly FloatTensor[]): FloatTensor {
+  const first = items[0];
+  if (!first) throw new RangeError("cannot stack an empty batch");
+  const size = first.data.length;
+  const data = new Float32Array(size * items.length);
+  items.forEach((item, i) => data.set(item.data, i * size));
+  return { data, dims: [items.length, ...first.dims.slice(1)] };
+}

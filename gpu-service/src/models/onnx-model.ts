@@ -1,0 +1,88 @@
+import { relative } from "node:path";
+import * as ort from "onnxruntime-node";
+import { bundleError } from "../bundle/errors.js";
+
+export type TensorMetadata = ort.InferenceSession.TensorValueMetadata;
+
+/** A float tensor as the pipelines pass it around: row-major data and its dimensions. */
+export interface FloatTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** Cumulative time inside `session.run`, so benchmarks can tell inference from our own overhead. */
+export interface RunStats {
+  calls: number;
+  totalMs: number;
+  lastMs: number;
+}
+
+/**
+ * One ONNX session plus what its graph declares. Names, element types and ranks of inputs and outputs are
+ * read from the session's metadata, never assumed, because exports of the same model differ in them.
+ */
+export class OnnxModel {
+  readonly stats: RunStats = { calls: 0, totalMs: 0, lastMs: 0 };
+
+  constructor(
+    /** Path relative to the bundle, used in every error message. */
+    readonly where: string,
+    readonly session: ort.InferenceSession,
+  ) {}
+
+  static describe(bundleDir: string, modelPath: string, session: ort.InferenceSession): OnnxModel {
+    return new OnnxModel(relative(bundleDir, modelPath), session);
+  }
+
+  hasInput(name: string): boolean {
+    return this.session.inputNames.includes(name);
+  }
+
+  /** Metadata of a required tensor input. */
+  input(name: string): TensorMetadata {
+    const meta = this.session.inputMetadata.find((m) => m.name === name);
+    if (!meta) throw bundleError(`${this.where}:${name}`, `the graph has no input "${name}" (it has ${this.session.inputNames.join(", ")}).`);
+    if (!meta.isTensor) throw bundleError(`${this.where}:${name}`, "input is not a tensor.");
+    return meta;
+  }
+
+  /** The output called `name`, or else the first output (exports name e.g. the text encoder's differently). */
+  outputName(preferred: string): string {
+    if (this.session.outputNames.includes(preferred)) return preferred;
+    const first = this.session.outputNames[0];
+    if (first === undefined) throw bundleError(this.where, "the graph has no outputs.");
+    return first;
+  }
+
+  /** Checks a required input's element type against what the wrapper can feed. */
+  expectType(name: string, allowed: readonly ort.Tensor.Type[]): TensorMetadata {
+    const meta = this.input(name);
+    if (!allowed.includes(meta.type)) {
+      throw bundleError(`${this.where}:${name}`, `element type ${meta.type} is not supported; expected one of ${allowed.join(", ")}.`);
+    }
+    return meta;
+  }
+
+  async run(feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType> {
+    const start = performance.now();
+    const result = await this.session.run(feeds);
+    const ms = performance.now() - start;
+    this.stats.calls++;
+    this.stats.totalMs += ms;
+    this.stats.lastMs = ms;
+    return result;
+  }
+}
+
+/** Token ids in the integer type the graph declares (int32 in some exports, int64 in others). */
+export function idsTensor(meta: TensorMetadata, ids: Int32Array, dims: readonly number[]): ort.Tensor {
+  if (meta.type === "int64") return new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), dims);
+  return new ort.Tensor("int32", ids, dims);
+}
+
+/** Reads a float32 output, naming the model when the graph returned something else. */
+export function floatOutput(model: OnnxModel, result: ort.InferenceSession.ReturnType, name: string): FloatTensor {
+  const tensor = result[name];
+  if (!tensor || tensor.type !== "float32") throw bundleError(`${model.where}:${name}`, `expected a float32 output, got ${tensor?.type ?? "nothing"}.`);
+  return { data: tensor.data as Float32Array, dims: tensor.dims };
+}

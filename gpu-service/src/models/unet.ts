@@ -1,0 +1,66 @@
+import * as ort from "onnxruntime-node";
+import { bundleError } from "../bundle/errors.js";
+import { floatOutput, type FloatTensor, type OnnxModel, type TensorMetadata } from "./onnx-model.js";
+
+export interface UnetInputs {
+  sample: FloatTensor;
+  /** One timestep for the whole batch: every job in a batch is at the same point of the same schedule. */
+  timestep: number;
+  encoderHiddenStates: FloatTensor;
+  /** The guidance embedding [B, timestep_cond_dim] for LCM UNets; ignored by UNets without that input. */
+  timestepCond?: FloatTensor;
+}
+
+/**
+ * A conditional denoising UNet (teacher and student alike): `sample`, `timestep`, `encoder_hidden_states`
+ * (+ `timestep_cond` for LCM exports) → the model output of the first graph output (`out_sample`).
+ */
+export class Unet {
+  private readonly timestepMeta: TensorMetadata;
+  private readonly output: string;
+  /** Whether the graph takes a guidance embedding as `timestep_cond` (LCM exports). */
+  readonly takesTimestepCond: boolean;
+  /** Its declared width when static (else the manifest's `timestep_cond_dim` decides). */
+  readonly timestepCondDim: number | null;
+
+  constructor(readonly model: OnnxModel) {
+    model.expectType("sample", ["float32"]);
+    model.expectType("encoder_hidden_states", ["float32"]);
+    this.timestepMeta = model.expectType("timestep", ["float32", "int64", "int32"]);
+    this.output = model.outputName("out_sample");
+    this.takesTimestepCond = model.hasInput("timestep_cond");
+    this.timestepCondDim = this.takesTimestepCond ? condWidth(model) : null;
+  }
+
+  async predict(inputs: UnetInputs): Promise<Float32Array> {
+    const batch = inputs.sample.dims[0] ?? 1;
+    const feeds: Record<string, ort.Tensor> = {
+      sample: new ort.Tensor("float32", inputs.sample.data, inputs.sample.dims),
+      timestep: timestepTensor(this.timestepMeta, inputs.timestep, batch),
+      encoder_hidden_states: new ort.Tensor("float32", inputs.encoderHiddenStates.data, inputs.encoderHiddenStates.dims),
+    };
+    if (this.takesTimestepCond) {
+      if (!inputs.timestepCond) throw bundleError(`${this.model.where}:timestep_cond`, "the UNet needs a guidance embedding; set student.embedded_guidance in understudy.json.");
+      feeds["timestep_cond"] = new ort.Tensor("float32", inputs.timestepCond.data, inputs.timestepCond.dims);
+    }
+    return floatOutput(this.model, await this.model.run(feeds), this.output).data;
+  }
+}
+
+function condWidth(model: OnnxModel): number | null {
+  const meta = model.expectType("timestep_cond", ["float32"]);
+  const width = meta.shape[1];
+  return typeof width === "number" ? width : null;
+}
+
+/**
+ * The timestep as the graph declares it: a scalar, a fixed [1], or one value per batch element, in float
+ * (diffusers' own exports) or int64 (optimum's).
+ */
+export function timestepTensor(meta: TensorMetadata, timestep: number, batch: number): ort.Tensor {
+  const dims = meta.shape.length === 0 ? [] : meta.shape[0] === 1 ? [1] : [batch];
+  const count = dims[0] ?? 1;
+  if (meta.type === "int64") return new ort.Tensor("int64", new BigInt64Array(count).fill(BigInt(Math.round(timestep))), dims);
+  if (meta.type === "int32") return new ort.Tensor("int32", new Int32Array(count).fill(Math.round(timestep)), dims);
+  return new ort.Tensor("float32", new Float32Array(count).fill(timestep), dims);
+}

@@ -1,0 +1,57 @@
+import * as ort from "onnxruntime-node";
+import type { VaeConfig } from "../bundle/configs.js";
+import { floatOutput, type FloatTensor, type OnnxModel } from "./onnx-model.js";
+
+/**
+ * The VAE's encoder: `sample` [B,3,H,W] in [-1,1] → latents scaled by the config's `scaling_factor`.
+ * Exports return either the distribution's parameters (`latent_parameters`, mean ‖ logvar on channels) or
+ * an already drawn `latent_sample`; for parameters the mean is taken, which is what SDEdit wants: the
+ * image's own latent, with all randomness coming from the seeded noise added afterwards.
+ */
+export class VaeEncoder {
+  private readonly output: string;
+
+  constructor(
+    readonly model: OnnxModel,
+    private readonly config: VaeConfig,
+  ) {
+    model.expectType("sample", ["float32"]);
+    this.output = model.outputName("latent_parameters");
+  }
+
+  async encode(images: FloatTensor): Promise<FloatTensor> {
+    const result = await this.model.run({ sample: new ort.Tensor("float32", images.data, images.dims) });
+    const raw = floatOutput(this.model, result, this.output);
+    const latents = raw.dims[1] === 2 * this.config.latent_channels ? meanOfParameters(raw) : raw;
+    return { data: latents.data.map((v) => v * this.config.scaling_factor), dims: latents.dims };
+  }
+}
+
+/** The first half of the channels of mean ‖ logvar, per batch element. */
+function meanOfParameters(parameters: FloatTensor): FloatTensor {
+  const [batch = 1, channels = 0, ...spatial] = parameters.dims;
+  const plane = spatial.reduce((a, b) => a * b, 1);
+  const half = (channels / 2) * plane;
+  const mean = new Float32Array(batch * half);
+  for (let b = 0; b < batch; b++) mean.set(parameters.data.subarray(b * 2 * half, b * 2 * half + half), b * half);
+  return { data: mean, dims: [batch, channels / 2, ...spatial] };
+}
+
+/** The VAE's decoder: latents (scaled) → `sample` [B,3,H,W] in about [-1,1]. */
+export class VaeDecoder {
+  private readonly output: string;
+
+  constructor(
+    readonly model: OnnxModel,
+    private readonly config: VaeConfig,
+  ) {
+    model.expectType("latent_sample", ["float32"]);
+    this.output = model.outputName("sample");
+  }
+
+  async decode(latents: FloatTensor): Promise<FloatTensor> {
+    const unscaled = latents.data.map((v) => v / this.config.scaling_factor);
+    const result = await this.model.run({ latent_sample: new ort.Tensor("float32", unscaled, latents.dims) });
+    return floatOutput(this.model, result, this.output);
+  }
+}

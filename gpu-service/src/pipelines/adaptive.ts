@@ -1,0 +1,186 @@
+import {
+  INTERNAL_API_VERSION,
+  type BundleInfo,
+  type BundleManifest,
+  type DegradedReason,
+  type InternalImage,
+  type InternalImagesResponse,
+  type StageEvent,
+} from "@understudy/shared";
+import type { SessionSettings } from "../bundle/session.js";
+import { encodePng } from "../image/png.js";
+import { loadComponents, type PipelineComponents } from "./components.js";
+import type { ImageJob, StudentOutcome } from "./jobs.js";
+import { internalImage, reportedThreshold } from "./results.js";
+import { calibratedK, resolveJobs, type ImagesRequest } from "./resolve.js";
+import { sampleStudent, studentBatchKey } from "./student.js";
+import { refineWithTeacher, sampleWithTeacher } from "./teacher.js";
+import { mergeTimings } from "./timings.js";
+
+export interface PipelineOptions {
+  /** Threads per operator (onnxruntime's intraOpNumThreads); defaults to all cores. */
+  intraOpThreads?: number;
+  /** Execution provider, e.g. "cuda"; defaults to "cpu". */
+  executionProvider?: string;
+}
+
+function bundleInfo(manifest: BundleManifest): BundleInfo {
+  return {
+    id: manifest.id,
+    version: manifest.version,
+    native_size: manifest.native_size,
+    teacher_steps: manifest.teacher.steps,
+    student_steps: manifest.student.steps,
+    teacher_guidance: manifest.teacher.guidance,
+    student_guidance: manifest.student.guidance,
+    refine_strength: manifest.defaults.refine_strength,
+    edit_strength: manifest.defaults.edit_strength,
+    calibrated_k: calibratedK(manifest),
+  };
+}
+
+/** Groups items by key, keeping first-seen order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return [...groups.values()];
+}
+
+/**
+ * The adaptive teacher-student pipeline ("Your Student is Better Than Expected", Algorithm 1): the
+ * student answers, the oracle scores its image, and the teacher refines or regenerates only the images
+ * scoring below τ. Exposed as stages so a service can batch the student stage across requests and
+ * schedule teacher work separately; `generate` composes them for one request.
+ */
+export class AdaptivePipeline {
+  readonly info: BundleInfo;
+
+  private constructor(readonly components: PipelineComponents) {
+    this.info = bundleInfo(components.bundle.manifest);
+  }
+
+  static async load(bundleDir: string, options: PipelineOptions = {}): Promise<AdaptivePipeline> {
+    const settings: SessionSettings = {
+      ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}),
+      ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
+    };
+    return new AdaptivePipeline(await loadComponents(bundleDir, settings));
+  }
+
+  get manifest(): BundleManifest {
+    return this.components.bundle.manifest;
+  }
+
+  async resolveJobs(request: ImagesRequest): Promise<ImageJob[]> {
+    return resolveJobs(this.manifest, request);
+  }
+
+  /** Student → decode → oracle → decision, batching compatible jobs into one UNet call per step. */
+  async runStudentStage(jobs: ImageJob[]): Promise<StudentOutcome[]> {
+    const outcomes = new Map<ImageJob, StudentOutcome>();
+    for (const batch of groupBy(jobs, studentBatchKey)) {
+      for (const outcome of await sampleStudent(this.components, batch)) outcomes.set(outcome.job, outcome);
+    }
+    return jobs.map((job) => outcomes.get(job)!);
+  }
+
+  /** The teacher's half for an outcome the oracle scored below τ: refine or regenerate as decided. */
+  async runTeacherStage(outcome: StudentOutcome): Promise<InternalImage> {
+    const { job, decision } = outcome;
+    if (decision === "keep") return this.keepStudent(outcome, null);
+    const teacher = decision === "refine" ? await refineWithTeacher(this.components, job, outcome.latents) : await sampleWithTeacher(this.components, job);
+    return internalImage(job, {
+      png: teacher.png,
+      route: decision === "refine" ? "refined" : "regenerated",
+      oracleScore: outcome.oracleScore,
+      studentEvaluations: outcome.studentEvaluations,
+      teacherEvaluations: teacher.teacherEvaluations,
+      timingsMs: mergeTimings(outcome.timingsMs, teacher.timingsMs),
+      degradedReason: null,
+    });
+  }
+
+  /** Mode `teacher`: the teacher alone, from the job's initial noise (or SDEdit of the input image). */
+  async runTeacherOnly(job: ImageJob): Promise<InternalImage> {
+    const teacher = await sampleWithTeacher(this.components, job);
+    return internalImage(job, {
+      png: teacher.png,
+      route: "teacher",
+      oracleScore: null,
+      studentEvaluations: 0,
+      teacherEvaluations: teacher.teacherEvaluations,
+      timingsMs: teacher.timingsMs,
+      degradedReason: null,
+    });
+  }
+
+  /** Serves the student's image: because the oracle liked it, or (degraded) because the teacher cannot run. */
+  keepStudent(outcome: StudentOutcome, degradedReason: DegradedReason | null): InternalImage {
+    const { job } = outcome;
+    const start = performance.now();
+    const png = encodePng({ data: outcome.pixels, dims: [1, 3, job.height, job.width] });
+    return internalImage(job, {
+      png,
+      route: "student",
+      oracleScore: outcome.oracleScore,
+      studentEvaluations: outcome.studentEvaluations,
+      teacherEvaluations: 0,
+      timingsMs: mergeTimings(outcome.timingsMs, { png: performance.now() - start }),
+      degradedReason,
+    });
+  }
+
+  /** Mean milliseconds of one teacher UNet call so far (0 before the first), for deadline decisions. */
+  private teacherCallMs(): number {
+    const { stats } = this.components.teacher.unet.model;
+    return stats.calls === 0 ? 0 : stats.totalMs / stats.calls;
+  }
+
+  /** Whether the teacher's run for this outcome would end after the request's deadline. */
+  private missesDeadline(outcome: StudentOutcome, deadlineMs: number | undefined): boolean {
+    if (deadlineMs === undefined) return false;
+    const { job, decision } = outcome;
+    const steps = decision === "refine" ? Math.floor(job.teacherSteps * job.strength) : job.teacherSteps;
+    return Date.now() + steps * this.teacherCallMs() > deadlineMs;
+  }
+
+  /** Algorithm 1 for one request, emitting the stage events a streamed response sends. */
+  async generate(request: ImagesRequest, onEvent?: (event: StageEvent) => void): Promise<InternalImagesResponse> {
+    const jobs = await this.resolveJobs(request);
+    const images = jobs[0]?.mode === "teacher" ? await this.teacherOnly(jobs, onEvent) : await this.adaptive(jobs, request.deadline_ms, onEvent);
+    const response: InternalImagesResponse = {
+      version: INTERNAL_API_VERSION,
+      request_id: request.request_id,
+      bundle: { id: this.info.id, version: this.info.version },
+      images,
+    };
+    onEvent?.({ event: "done", response });
+    return response;
+  }
+
+  private async teacherOnly(jobs: ImageJob[], onEvent?: (event: StageEvent) => void): Promise<InternalImage[]> {
+    const images: InternalImage[] = [];
+    for (const job of jobs) {
+      const image = await this.runTeacherOnly(job);
+      onEvent?.({ event: "final", index: job.index, image });
+      images.push(image);
+    }
+    return images;
+  }
+
+  private async adaptive(jobs: ImageJob[], deadlineMs: number | undefined, onEvent?: (event: StageEvent) => void): Promise<InternalImage[]> {
+    const images: InternalImage[] = [];
+    for (const outcome of await this.runStudentStage(jobs)) {
+      const { job } = outcome;
+      const degraded = outcome.decision !== "keep" && this.missesDeadline(outcome, deadlineMs);
+      if (onEvent) {
+        onEvent({ event: "preview", index: job.index, seed: job.seed, png_b64: Buffer.from(encodePng({ data: outcome.pixels, dims: [1, 3, job.height, job.width] })).toString("base64") });
+        onEvent({ event: "verdict", index: job.index, oracle_score: outcome.oracleScore, threshold: reportedThreshold(job), decision: degraded ? "degraded" : outcome.decision });
+      }
+      const image = degraded ? this.keepStudent(outcome, "deadline") : await this.runTeacherStage(outcome);
+      onEvent?.({ event: "final", index: job.index, image });
+      images.push(image);
+    }
+    return images;
+  }
+}

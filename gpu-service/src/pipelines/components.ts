@@ -1,0 +1,98 @@
+import type { DiffusionModelEntry } from "@understudy/shared";
+import { bundleError } from "../bundle/errors.js";
+import { readBundle, type Bundle, type DiffusionModelFiles } from "../bundle/bundle.js";
+import { openSession, type SessionSettings } from "../bundle/session.js";
+import { vaeScaleFactor } from "../bundle/configs.js";
+import { OnnxModel } from "../models/onnx-model.js";
+import { TextEncoder } from "../models/text-encoder.js";
+import { Unet } from "../models/unet.js";
+import { VaeDecoder, VaeEncoder } from "../models/vae.js";
+import { Judge, Oracle } from "../models/scorer.js";
+import { createScheduler, type Scheduler } from "../schedulers/index.js";
+import { PromptTokenizer } from "../tokenizer/prompt-tokenizer.js";
+
+/** A denoiser of the bundle (the teacher or the student): its UNet and how to sample with it. */
+export interface DiffusionModel {
+  entry: DiffusionModelEntry;
+  unet: Unet;
+  /** A fresh, stateful scheduler for one run, configured from the model's own scheduler_config.json. */
+  newScheduler(): Scheduler;
+  /** The `timestep_cond` width for guidance-embedded (LCM) UNets; null otherwise. */
+  guidanceEmbeddingDim: number | null;
+}
+
+/** Every model of a bundle, each with one session created at load and reused for every request. */
+export interface PipelineComponents {
+  bundle: Bundle;
+  tokenizer: PromptTokenizer;
+  textEncoder: TextEncoder;
+  teacher: DiffusionModel;
+  student: DiffusionModel;
+  vaeEncoder: VaeEncoder;
+  vaeDecoder: VaeDecoder;
+  oracle: Oracle;
+  judge: Judge | null;
+}
+
+async function loadModel(bundle: Bundle, path: string, settings: SessionSettings): Promise<OnnxModel> {
+  return OnnxModel.describe(bundle.dir, path, await openSession(bundle.dir, path, settings));
+}
+
+/** The UNet's `timestep_cond` and the manifest's `embedded_guidance` must agree, or sampling would be silently wrong. */
+function guidanceEmbeddingDim(role: string, files: DiffusionModelFiles, unet: Unet): number | null {
+  const declared = files.entry.embedded_guidance;
+  const where = `understudy.json:${role}.embedded_guidance`;
+  if (!unet.takesTimestepCond) {
+    if (declared) throw bundleError(where, `${files.entry.unet}/model.onnx has no timestep_cond input; remove embedded_guidance.`);
+    return null;
+  }
+  if (!declared) throw bundleError(where, `${files.entry.unet}/model.onnx takes timestep_cond; declare its scale and timestep_cond_dim.`);
+  if (unet.timestepCondDim !== null && unet.timestepCondDim !== declared.timestep_cond_dim) {
+    throw bundleError(where, `timestep_cond_dim ${declared.timestep_cond_dim} differs from the graph's ${unet.timestepCondDim}.`);
+  }
+  return declared.timestep_cond_dim;
+}
+
+async function loadDiffusionModel(role: string, bundle: Bundle, files: DiffusionModelFiles, settings: SessionSettings): Promise<DiffusionModel> {
+  const unet = new Unet(await loadModel(bundle, files.unetModel, settings));
+  const newScheduler = () => createScheduler(files.entry.sampler, files.schedulerConfig);
+  try {
+    newScheduler(); // validate the config now rather than on the first request
+  } catch (error) {
+    throw bundleError(`${files.entry.scheduler}/scheduler_config.json`, (error as Error).message);
+  }
+  return { entry: files.entry, unet, newScheduler, guidanceEmbeddingDim: guidanceEmbeddingDim(role, files, unet) };
+}
+
+export async function loadComponents(bundleDir: string, settings: SessionSettings = {}): Promise<PipelineComponents> {
+  const bundle = await readBundle(bundleDir);
+  const { vae } = bundle;
+  const { native_size } = bundle.manifest;
+  const factor = vaeScaleFactor(vae.config);
+  if (native_size.width % factor !== 0 || native_size.height % factor !== 0) {
+    throw bundleError("understudy.json:native_size", `must be a multiple of the VAE's scale factor ${factor}.`);
+  }
+  return {
+    bundle,
+    tokenizer: new PromptTokenizer(bundle.tokenizer.json, bundle.tokenizer.config),
+    textEncoder: new TextEncoder(await loadModel(bundle, bundle.textEncoderModel, settings)),
+    teacher: await loadDiffusionModel("teacher", bundle, bundle.teacher, settings),
+    student: await loadDiffusionModel("student", bundle, bundle.student, settings),
+    vaeEncoder: new VaeEncoder(await loadModel(bundle, vae.encoderModel, settings), vae.config),
+    vaeDecoder: new VaeDecoder(await loadModel(bundle, vae.decoderModel, settings), vae.config),
+    oracle: new Oracle(await loadModel(bundle, bundle.oracleModel, settings), bundle.manifest.oracle),
+    judge: bundle.judgeModel && bundle.manifest.judge ? new Judge(await loadModel(bundle, bundle.judgeModel, settings), bundle.manifest.judge) : null,
+  };
+}
+
+/** Latent dims [1, C, H/f, W/f] of one image, as diffusers' prepare_latents shapes them. */
+export function latentDims(components: PipelineComponents, width: number, height: number): number[] {
+  const factor = vaeScaleFactor(components.bundle.vae.config);
+  return [1, components.bundle.teacher.unetConfig.in_channels, height / factor, width / factor];
+}
+
+/** Every ONNX model of the pipeline, for benchmarks that separate inference time from overhead. */
+export function allModels(components: PipelineComponents): OnnxModel[] {
+  const { textEncoder, teacher, student, vaeEncoder, vaeDecoder, oracle, judge } = components;
+  return [textEncoder.model, teacher.unet.model, student.unet.model, vaeEncoder.model, vaeDecoder.model, oracle.model, ...(judge ? [judge.model] : [])];
+}

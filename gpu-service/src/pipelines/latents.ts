@@ -1,0 +1,49 @@
+import type { FloatTensor } from "../models/onnx-model.js";
+import type { Scheduler } from "../schedulers/index.js";
+import { stackBatch } from "../image/processing.js";
+import type { PipelineComponents } from "./components.js";
+import { latentDims } from "./components.js";
+import type { ImageJob } from "./jobs.js";
+import type { StageTimer } from "./timings.js";
+
+export interface StartingPoint {
+  latents: FloatTensor;
+  /** The timesteps left to run from there. */
+  timesteps: readonly number[];
+}
+
+/** Latent dims of a batch of jobs of one size. */
+export function batchLatentDims(components: PipelineComponents, jobs: readonly ImageJob[]): number[] {
+  const [, ...perImage] = latentDims(components, jobs[0]!.width, jobs[0]!.height);
+  return [jobs.length, ...perImage];
+}
+
+/**
+ * Where sampling starts. Text-to-image: the initial noise scaled by the scheduler's σ_max, full schedule.
+ * SDEdit (jobs carry an input image): the image's latents noised to `strength`, and the schedule's tail.
+ */
+export async function startingPoint(
+  components: PipelineComponents,
+  scheduler: Scheduler,
+  steps: number,
+  jobs: readonly ImageJob[],
+  noise: Float32Array,
+  timer: StageTimer,
+): Promise<StartingPoint> {
+  const dims = batchLatentDims(components, jobs);
+  const first = jobs[0]!;
+  if (!first.initImage) {
+    scheduler.setTimesteps(steps);
+    return { latents: { data: noise.map((v) => v * scheduler.initNoiseSigma), dims }, timesteps: scheduler.timesteps };
+  }
+  const timesteps = scheduler.timestepsForStrength(steps, first.strength);
+  const images = stackBatch(jobs.map((job) => ({ data: job.initImage!, dims: [1, 3, job.height, job.width] })));
+  const encoded = await timer.time("vae_encode", () => components.vaeEncoder.encode(images));
+  return { latents: noiseTo(scheduler, encoded, noise, timesteps), timesteps };
+}
+
+/** q(x_t | x_0) at the first timestep to run; nothing to run means nothing to noise. */
+export function noiseTo(scheduler: Scheduler, latents: FloatTensor, noise: Float32Array, timesteps: readonly number[]): FloatTensor {
+  const start = timesteps[0];
+  return start === undefined ? latents : { data: scheduler.addNoise(latents.data, noise, start), dims: latents.dims };
+}

@@ -1,0 +1,1 @@
+export { PromptTokenizer, type TokenIds } from "./prompt-tokenizer.js";
