@@ -97,5 +97,5 @@ export function canonicalCacheKeyEncoding(input: CacheKeyInput): string {
 
 /** Hex SHA-256 of the canonical encoding. */
 export async function cacheKey(input: CacheKeyInput): Promise<string> {
-  return sha256Hex(new TextEncoder().encode(canonicalCacheKeyEncoding(input)));
+  return sha256Hex(canonicalCacheKeyEncoding(input));
 }

@@ -7,3 +7,4 @@ export * from "./tiers.js";
 export * from "./credits.js";
 export * from "./signing.js";
 export * from "./digest.js";
+export * from "./usage.js";

@@ -1,0 +1,164 @@
+import {
+  ApiError,
+  InternalImagesResponse,
+  InternalPaths,
+  type BundleInfo,
+  type DegradedReason,
+  type ImageExplanation,
+  type InternalImage,
+} from "@understudy/shared";
+import type { Caller, Env } from "../env.js";
+import { edgeConfig } from "../config.js";
+import { callGpu } from "../gpu/client.js";
+import { currentBundle, forgetBundle } from "../gpu/bundle.js";
+import { readCached, writeCached, type CachedImage } from "../cache/imageCache.js";
+import { SingleFlight } from "../cache/singleflight.js";
+import type { Settlement } from "../budget/TenantBudget.js";
+import { planImages, studentOnly, type ImageJob, type ImagePlan } from "./plan.js";
+import { bytesFromBase64 } from "./png.js";
+
+/** What a request needs from its surroundings; the route builds it from the Hono context. */
+export interface JobContext {
+  env: Env;
+  caller: Caller;
+  requestId: string;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+export interface ProducedImage {
+  png: Uint8Array;
+  explanation: ImageExplanation;
+}
+
+export interface Outcome {
+  plan: ImagePlan;
+  images: ProducedImage[];
+  bundle: { id: string; version: string };
+  charged: number;
+  /** The gpu-service round trip, when it was called (for Server-Timing and the edge-overhead benchmark). */
+  gpuMs: number | null;
+}
+
+/** Identical misses in flight in this isolate, by their cache keys. */
+const flights = new SingleFlight<Outcome>();
+
+const insufficientCredits = (remaining: number, needed: number) =>
+  new ApiError("insufficient_credits", `Your credits for this month are used up: this request needs up to ${needed}, ${remaining} remain. Ask for fewer images or fewer steps, or wait for next month.`, {
+    param: "n",
+  });
+
+function explain(image: InternalImage, imposed: DegradedReason | null): ImageExplanation {
+  const degraded = image.degraded || imposed !== null;
+  return {
+    seed: image.seed,
+    route: image.route,
+    oracle_score: image.oracle_score,
+    threshold: image.threshold,
+    k: image.k,
+    unet_evaluations: image.unet_evaluations,
+    timings_ms: image.timings_ms,
+    cache: "miss",
+    degraded,
+    degraded_reason: image.degraded_reason ?? (degraded ? imposed : null),
+  };
+}
+
+function settlementOf(images: ProducedImage[]): Settlement {
+  return {
+    evaluations: images.reduce((sum, { explanation: e }) => sum + e.unet_evaluations.student + e.unet_evaluations.teacher, 0),
+    images: images.length,
+    teacherImages: images.filter(({ explanation }) => explanation.route !== "student").length,
+    degradedImages: images.filter(({ explanation }) => explanation.degraded).length,
+  };
+}
+
+async function callService(ctx: JobContext, plan: ImagePlan) {
+  const config = edgeConfig(ctx.env);
+  const deadlineAt = Date.now() + config.deadlineMs;
+  // The service gets most of the deadline, so it can skip the teacher (degraded) before the edge gives up.
+  const body = JSON.stringify({ ...plan.internal, request_id: ctx.requestId, deadline_ms: deadlineAt - 250 });
+  const path = plan.kind === "edit" ? InternalPaths.edit : InternalPaths.generate;
+  try {
+    return await callGpu(config, ctx.env.GPU_SERVICE_SECRET, { method: "POST", path, body, requestId: ctx.requestId, deadlineAt }, InternalImagesResponse);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "unknown_bundle") forgetBundle();
+    throw error;
+  }
+}
+
+/** Calls the service; when the teacher's side is overloaded, falls back to the student's image, marked degraded. */
+async function callWithFallback(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo) {
+  try {
+    return { answer: await callService(ctx, plan), reason: null };
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== "overloaded" || plan.mode === "student") throw error;
+    return { answer: await callService(ctx, studentOnly(plan, bundle)), reason: "teacher_unavailable" as const };
+  }
+}
+
+/** Reserves the worst case; a tier that degrades on low credits gets a student-only plan rather than a 402. */
+async function reserve(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo) {
+  const { budget, tier } = ctx.caller;
+  const first = await budget.reserve(ctx.requestId, plan.worstCase);
+  if (first.ok) return { plan, reservation: first.reservation, reason: null };
+  if (tier.on_low_credits === "degrade" && plan.mode !== "student") {
+    const fallback = studentOnly(plan, bundle);
+    const second = await budget.reserve(ctx.requestId, fallback.worstCase);
+    if (second.ok) return { plan: fallback, reservation: second.reservation, reason: "budget" as const };
+    throw insufficientCredits(second.remaining, fallback.worstCase);
+  }
+  throw insufficientCredits(first.remaining, plan.worstCase);
+}
+
+/** A miss: reserve, call, settle to what was spent, refund everything if anything fails. Caches what it may. */
+async function compute(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo): Promise<Outcome> {
+  const reserved = await reserve(ctx, plan, bundle);
+  let charged: number;
+  let outcome: Omit<Outcome, "charged">;
+  try {
+    const { answer, reason } = await callWithFallback(ctx, reserved.plan, bundle);
+    const imposed = reserved.reason ?? reason;
+    const images = answer.value.images.map((image) => ({ png: bytesFromBase64(image.png_b64), explanation: explain(image, imposed) }));
+    outcome = { plan, images, bundle: answer.value.bundle, gpuMs: answer.elapsedMs };
+    charged = await ctx.caller.budget.settle(reserved.reservation, settlementOf(images));
+  } catch (error) {
+    await ctx.caller.budget.refund(reserved.reservation);
+    throw error;
+  }
+  // A different bundle version answered than the keys were made for: its images belong under other keys.
+  if (outcome.bundle.version === plan.bundle.version) {
+    outcome.images.forEach((image, i) => ctx.waitUntil(writeCached(ctx.env.IMAGES, plan.cacheKeys[i]!, image)));
+  }
+  return { ...outcome, charged };
+}
+
+function fromCache(ctx: JobContext, plan: ImagePlan, images: CachedImage[]): Outcome {
+  ctx.waitUntil(ctx.caller.budget.recordCacheHit(images.length));
+  return {
+    plan,
+    images: images.map(({ png, explanation }) => ({ png, explanation: { ...explanation, cache: "hit" } })),
+    bundle: plan.bundle,
+    charged: 0,
+    gpuMs: null,
+  };
+}
+
+/**
+ * The life of an image request: plan it against the tier and the bundle; answer seeded requests from the
+ * cache when every image is there; join an identical request already in flight; otherwise compute it.
+ */
+export async function produceImages(ctx: JobContext, job: ImageJob): Promise<Outcome> {
+  const bundle = await currentBundle(ctx.env, ctx.requestId, ctx.waitUntil);
+  const plan = await planImages(ctx.caller.tier, bundle, job);
+  if (!plan.seeded) return compute(ctx, plan, bundle);
+  const cached = await readCached(ctx.env.IMAGES, plan.cacheKeys);
+  if (cached) return fromCache(ctx, plan, cached);
+  const flightKey = plan.cacheKeys.join(",");
+  const running = flights.running(flightKey);
+  if (!running) return flights.run(flightKey, () => compute(ctx, plan, bundle));
+  // Someone is computing exactly this: share their images as a free hit. If they failed (perhaps for a
+  // reason of their own tenant, like credits) or got degraded images, compute ours separately.
+  const shared = await running.catch(() => null);
+  if (shared && shared.images.every(({ explanation }) => !explanation.degraded)) return fromCache(ctx, plan, shared.images);
+  return compute(ctx, plan, bundle);
+}

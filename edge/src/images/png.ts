@@ -1,0 +1,25 @@
+/** Base64 ↔ bytes without Node's Buffer (Workers have atob/btoa). */
+export function bytesFromBase64(b64: string): Uint8Array {
+  const binary = atob(b64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export function base64FromBytes(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+
+/** Sniffs the bytes, not the declared type: a renamed text file is not an image. */
+export function imageFormat(bytes: Uint8Array): "png" | "jpeg" | null {
+  const starts = (magic: number[]) => magic.every((byte, i) => bytes[i] === byte);
+  if (starts(PNG_MAGIC)) return "png";
+  if (starts(JPEG_MAGIC)) return "jpeg";
+  return null;
+}

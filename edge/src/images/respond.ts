@@ -1,0 +1,21 @@
+import type { ImageData, ImagesResponse } from "@understudy/shared";
+import { newImageId, storeImage } from "../cache/imageStore.js";
+import type { JobContext, Outcome, ProducedImage } from "./generate.js";
+import { base64FromBytes } from "./png.js";
+
+/** `url` images are stored for the caller's tenant and linked; `b64_json` images travel inline. */
+async function imageData(ctx: JobContext, image: ProducedImage, format: Outcome["plan"]["responseFormat"], origin: string): Promise<ImageData> {
+  if (format === "b64_json") return { b64_json: base64FromBytes(image.png), understudy: image.explanation };
+  const id = newImageId();
+  await storeImage(ctx.env.IMAGES, ctx.caller.tenant, id, image.png);
+  return { url: `${origin}/v1/images/${id}`, understudy: image.explanation };
+}
+
+export async function imagesResponse(ctx: JobContext, outcome: Outcome, origin: string): Promise<ImagesResponse> {
+  const data = await Promise.all(outcome.images.map((image) => imageData(ctx, image, outcome.plan.responseFormat, origin)));
+  return {
+    created: Math.floor(Date.now() / 1000),
+    data,
+    understudy: { request_id: ctx.requestId, bundle: outcome.bundle, credits_charged: outcome.charged },
+  };
+}

@@ -1,0 +1,25 @@
+import { createMiddleware } from "hono/factory";
+import { ApiError, TIERS } from "@understudy/shared";
+import type { AppEnv } from "../env.js";
+import { bearerToken, hashApiKey, looksLikeApiKey } from "../tenants/keys.js";
+import { budgetOf, tenantForKeyHash } from "../tenants/directory.js";
+
+const unauthorized = () =>
+  new ApiError("unauthorized", "Authorization: send `Authorization: Bearer <api key>` with a valid, unrevoked key.", { param: "Authorization" });
+
+/**
+ * Bearer API keys. The key is hashed at once; KV maps the hash to a tenant and the tenant's Durable
+ * Object confirms it (so revocation is immediate even while KV still caches the mapping).
+ */
+export const auth = createMiddleware<AppEnv>(async (c, next) => {
+  const key = bearerToken(c.req.header("Authorization"));
+  if (!key || !looksLikeApiKey(key)) throw unauthorized();
+  const hash = await hashApiKey(key);
+  const tenant = await tenantForKeyHash(c.env, hash);
+  if (!tenant) throw unauthorized();
+  const budget = budgetOf(c.env, tenant);
+  const record = await budget.authenticate(hash);
+  if (!record) throw unauthorized();
+  c.set("caller", { tenant: record.name, tierName: record.tier, tier: TIERS[record.tier], budget });
+  await next();
+});

@@ -1,0 +1,77 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { setMetric } from "hono/timing";
+import { ApiError, EditFields, GenerationRequest, ImagesResponse } from "@understudy/shared";
+import type { AppEnv } from "../env.js";
+import { produceImages, type JobContext } from "../images/generate.js";
+import type { ImageJob } from "../images/plan.js";
+import { imagesResponse } from "../images/respond.js";
+import { readEditJob } from "../images/upload.js";
+import { IMAGE_ID, loadImage } from "../cache/imageStore.js";
+import { bearer, commonErrors, generationErrors, router } from "./openapi.js";
+
+const imagesAnswer = { description: "The images, each with what it cost and why it looks as it does.", content: { "application/json": { schema: ImagesResponse } } };
+
+const generations = createRoute({
+  method: "post",
+  path: "/v1/images/generations",
+  summary: "Create images from a prompt",
+  description:
+    "OpenAI-compatible. The student draws every image; the oracle scores it; the teacher refines the share k that your tier and `quality` buy. Seeded requests repeat exactly and are served free from the cache. Send `Idempotency-Key` to retry safely.",
+  security: bearer,
+  request: { body: { required: true, content: { "application/json": { schema: GenerationRequest } } } },
+  responses: { 200: imagesAnswer, ...generationErrors },
+});
+
+const edits = createRoute({
+  method: "post",
+  path: "/v1/images/edits",
+  summary: "Edit an image with a prompt (SDEdit)",
+  description: "OpenAI-compatible multipart form: an `image` file (PNG or JPEG, at most 4 MiB) plus the same fields as generations.",
+  security: bearer,
+  request: { body: { content: { "multipart/form-data": { schema: EditFields.extend({ image: z.string().describe("The image file (binary).") }) } } } },
+  responses: { 200: imagesAnswer, ...generationErrors },
+});
+
+const imageById = createRoute({
+  method: "get",
+  path: "/v1/images/{id}",
+  summary: "Fetch an image returned as a `url`",
+  description: "Only the tenant that created the image can fetch it.",
+  security: bearer,
+  request: { params: z.object({ id: z.string() }) },
+  responses: {
+    200: { description: "The PNG.", content: { "image/png": { schema: z.string() } } },
+    ...commonErrors,
+    404: { description: "No such image for this API key's tenant." },
+  },
+});
+
+function jobContext(c: Context<AppEnv>): JobContext {
+  return { env: c.env, caller: c.get("caller"), requestId: c.get("requestId"), waitUntil: (p) => c.executionCtx.waitUntil(p) };
+}
+
+/** Progressive delivery (server-sent stage events) arrives with the playground work; say so plainly. */
+function refuseStreaming(stream: boolean): void {
+  if (stream) throw new ApiError("invalid_value", "stream: streaming is not available on this endpoint yet; send stream: false.", { param: "stream" });
+}
+
+async function answer(c: Context<AppEnv>, job: ImageJob) {
+  refuseStreaming(job.request.stream);
+  const ctx = jobContext(c);
+  const outcome = await produceImages(ctx, job);
+  if (outcome.gpuMs !== null) setMetric(c, "gpu", outcome.gpuMs, "gpu-service round trip");
+  return imagesResponse(ctx, outcome, new URL(c.req.url).origin);
+}
+
+export const images = router()
+  .openapi(generations, async (c) => c.json(await answer(c, { kind: "generate", request: c.req.valid("json") }), 200))
+  .openapi(edits, async (c) => c.json(await answer(c, await readEditJob(c.req)), 200))
+  .openapi(imageById, async (c) => {
+    const { id } = c.req.valid("param");
+    const notFound = new ApiError("not_found", "id: no image with this id belongs to your tenant.", { param: "id" });
+    if (!IMAGE_ID.test(id)) throw notFound;
+    const image = await loadImage(c.env.IMAGES, c.get("caller").tenant, id, (p) => c.executionCtx.waitUntil(p));
+    if (!image) throw notFound;
+    return image;
+  });
