@@ -1,0 +1,33 @@
+import { resolveSchedulerConfig } from "./config.js";
+import { DdimScheduler } from "./ddim.js";
+import { DpmSolverScheduler } from "./dpm-solver.js";
+import { EulerScheduler } from "./euler.js";
+import { LcmScheduler } from "./lcm.js";
+import type { SamplerName, Scheduler } from "./types.js";
+
+export type { NoiseSource, SamplerName, Scheduler } from "./types.js";
+export { SAMPLER_NAMES } from "./types.js";
+export { SchedulerConfig, resolveSchedulerConfig, type ResolvedSchedulerConfig } from "./config.js";
+export { alphasCumprod, alphasCumprodOf, betas } from "./betas.js";
+export { img2imgStartIndex } from "./base.js";
+export { DdimScheduler, DpmSolverScheduler, EulerScheduler, LcmScheduler };
+
+/**
+ * A fresh, stateful scheduler for one image run, configured from a diffusers
+ * `scheduler_config.json` object as the named sampler's diffusers class would read it.
+ */
+export function createScheduler(sampler: SamplerName, config: unknown): Scheduler {
+  const resolved = resolveSchedulerConfig(sampler, config);
+  switch (sampler) {
+    case "ddim":
+      return new DdimScheduler(resolved);
+    case "dpmsolver++":
+      return new DpmSolverScheduler(resolved);
+    case "euler":
+      return new EulerScheduler(resolved);
+    case "lcm":
+      return new LcmScheduler(resolved);
+    default:
+      throw new Error(`unknown sampler ${String(sampler)}`);
+  }
+}

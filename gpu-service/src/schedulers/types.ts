@@ -1,0 +1,30 @@
+/** Anything that draws standard normals the way `torch.randn(length, generator=g)` does. */
+export interface NoiseSource {
+  randn(length: number): Float32Array;
+}
+
+/**
+ * A diffusion sampler with diffusers' semantics. Samples are whole batches (NCHW, flattened);
+ * one timestep is shared by the batch. Instances are stateful (step counter, multistep history):
+ * create one per image run.
+ */
+export interface Scheduler {
+  /** After setTimesteps: the full schedule, in the order the UNet is called. */
+  readonly timesteps: readonly number[];
+  /** Standard deviation of the initial latent noise (multiply `randn` by it). */
+  readonly initNoiseSigma: number;
+  /** UNet calls per entry of `timesteps` (1 for every sampler here, as in diffusers). */
+  readonly order: number;
+  setTimesteps(numInferenceSteps: number): void;
+  /** Scales the UNet input (Euler divides by sqrt(σ²+1)); a fresh copy is returned or the input itself. */
+  scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
+  /** One denoising step: returns the sample at the previous (less noisy) timestep. */
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array;
+  /** Forward process q(x_t | x_0) at `timestep` (Euler: x0 + σ·noise). */
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
+  /** img2img/SDEdit: the timesteps to run for a given strength, as diffusers' img2img pipelines slice them. */
+  timestepsForStrength(numInferenceSteps: number, strength: number): readonly number[];
+}
+
+export type SamplerName = "ddim" | "dpmsolver++" | "euler" | "lcm";
+export const SAMPLER_NAMES: readonly SamplerName[] = ["ddim", "dpmsolver++", "euler", "lcm"];
