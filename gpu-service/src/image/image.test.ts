@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { decode, encode } from "fast-png";
+import jpeg from "jpeg-js";
+import { decodeImage } from "./decode.js";
+import { encodePng } from "./png.js";
+import { resizeImages } from "./resize.js";
+import { toUnitRange } from "./processing.js";
+
+const gradient = { data: Float32Array.from({ length: 3 * 4 * 4 }, (_, i) => (i % 16) / 15), dims: [1, 3, 4, 4] };
+
+describe("encodePng", () => {
+  it("writes 8-bit RGB with diffusers' rounding, the same bytes every time", () => {
+    const png = encodePng(gradient);
+    expect(encodePng(gradient)).toEqual(png);
+    const decoded = decode(png);
+    expect([decoded.width, decoded.height, decoded.channels, decoded.depth]).toEqual([4, 4, 3, 8]);
+    // Pixel 5, green channel: value 5/15 → round(85) = 85.
+    expect(decoded.data[5 * 3 + 1]).toBe(85);
+  });
+
+  it("clamps values the decoder overshot", () => {
+    const png = encodePng({ data: new Float32Array([1.2, -0.3, 0.5]), dims: [1, 3, 1, 1] });
+    expect([...decode(png).data]).toEqual([255, 0, 128]);
+  });
+});
+
+describe("decodeImage", () => {
+  it("round-trips a PNG to [-1,1] NCHW", () => {
+    const restored = toUnitRange(decodeImage(encodePng(gradient)));
+    expect(restored.dims).toEqual([1, 3, 4, 4]);
+    restored.data.forEach((v, i) => expect(Math.abs(v - gradient.data[i]!)).toBeLessThanOrEqual(0.5 / 255 + 1e-6));
+  });
+
+  it("repeats a grayscale PNG's channel and drops alpha", () => {
+    const png = encode({ width: 1, height: 1, data: new Uint8Array([255, 0]), channels: 2, depth: 8 });
+    expect([...decodeImage(png).data]).toEqual([1, 1, 1]);
+  });
+
+  it("decodes JPEG", () => {
+    const rgba = new Uint8Array(8 * 8 * 4).fill(200);
+    const bytes = jpeg.encode({ data: rgba, width: 8, height: 8 }, 95).data;
+    const image = decodeImage(new Uint8Array(bytes));
+    expect(image.dims).toEqual([1, 3, 8, 8]);
+    expect(Math.abs(image.data[0]! - (200 / 255) * 2 + 1)).toBeLessThan(0.03);
+  });
+
+  it("answers 400 naming the image for anything else", () => {
+    expect(() => decodeImage(new TextEncoder().encode("GIF89a"))).toThrow(expect.objectContaining({ code: "invalid_value", param: "image" }));
+    const truncated = encodePng(gradient).subarray(0, 30);
+    expect(() => decodeImage(truncated)).toThrow(expect.objectContaining({ param: "image" }));
+  });
+});
+
+describe("resizeImages", () => {
+  it("averages blocks when shrinking by an integer factor", () => {
+    const image = { data: new Float32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]), dims: [1, 1, 4, 4] };
+    expect([...resizeImages(image, 2, 2).data]).toEqual([2.5, 4.5, 10.5, 12.5]);
+  });
+
+  it("interpolates with half-pixel centres when enlarging", () => {
+    const image = { data: new Float32Array([0, 1]), dims: [1, 1, 1, 2] };
+    // torch.nn.functional.interpolate([[0, 1]], size=4, mode="bilinear", align_corners=False) → 0, .25, .75, 1
+    expect([...resizeImages(image, 1, 4).data]).toEqual([0, 0.25, 0.75, 1]);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { refineSteps, StageEvent, type InternalImage } from "@understudy/shared";
+import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
+import { encodePng } from "../src/image/png.js";
+import { editRequest, generateRequest } from "./helpers.js";
+
+/**
+ * What every bundle must do through the adaptive pipeline: the fixture bundle runs it in unit tests,
+ * the real bundle in the integration tests. Nothing here depends on what the images look like.
+ */
+export function pipelineContract(name: string, bundleDir: () => string): void {
+  describe(`AdaptivePipeline on ${name}`, () => {
+    let pipeline: AdaptivePipeline;
+    const load = async () => (pipeline ??= await AdaptivePipeline.load(bundleDir(), { intraOpThreads: 1 }));
+    const studentScores = async (n: number) => (await (await load()).generate(generateRequest({ n, selection: { mode: "student" } }))).images.map((i) => i.oracle_score!);
+    const pngOf = (image: InternalImage | undefined) => image!.png_b64;
+
+    it("loads and reports the bundle", async () => {
+      const { info, manifest } = await load();
+      expect(info.id).toBe(manifest.id);
+      expect(info.calibrated_k).toContain(manifest.defaults.k);
+    });
+
+    it("keeps the student when τ is below every score", async () => {
+      const scores = await studentScores(2);
+      const response = await pipeline.generate(generateRequest({ n: 2, selection: { mode: "adaptive", threshold: Math.min(...scores) - 1 } }));
+      for (const image of response.images) {
+        expect(image.route).toBe("student");
+        expect(image.unet_evaluations.teacher).toBe(0);
+        expect(image.threshold).toBe(Math.min(...scores) - 1);
+      }
+    });
+
+    it("refines when τ is above every score, spending ⌊steps·σ⌋ guided teacher steps", async () => {
+      const scores = await studentScores(1);
+      const [image] = (await pipeline.generate(generateRequest({ selection: { mode: "adaptive", threshold: scores[0]! + 1 } }))).images;
+      const { teacher, defaults } = pipeline.manifest;
+      expect(image!.route).toBe("refined");
+      expect(image!.oracle_score).toBe(scores[0]);
+      expect(image!.unet_evaluations.teacher).toBe(refineSteps(teacher.steps, defaults.refine_strength) * (teacher.guidance! > 1 ? 2 : 1));
+      expect(image!.timings_ms["teacher_unet"]).toBeGreaterThan(0);
+    });
+
+    it("regenerates from the same initial noise as teacher-only mode", async () => {
+      const scores = await studentScores(1);
+      const [regenerated] = (await pipeline.generate(generateRequest({ selection: { mode: "adaptive", threshold: scores[0]! + 1, strategy: "regenerate" } }))).images;
+      const [teacherOnly] = (await pipeline.generate(generateRequest({ selection: { mode: "teacher" } }))).images;
+      expect(regenerated!.route).toBe("regenerated");
+      expect(teacherOnly!.route).toBe("teacher");
+      expect(teacherOnly!.unet_evaluations.student).toBe(0);
+      expect(pngOf(regenerated)).toBe(pngOf(teacherOnly));
+    });
+
+    it("gives byte-identical PNGs for the same seed, alone or inside a batch", async () => {
+      const request = { selection: { mode: "adaptive" as const, k: pipeline.manifest.defaults.k } };
+      const alone = (await pipeline.generate(generateRequest({ ...request, seed: 8 }))).images[0];
+      const again = (await pipeline.generate(generateRequest({ ...request, seed: 8 }))).images[0];
+      const batched = (await pipeline.generate(generateRequest({ ...request, seed: 7, n: 3 }))).images[1];
+      expect(pngOf(again)).toBe(pngOf(alone));
+      expect(batched!.seed).toBe(8);
+      expect(pngOf(batched)).toBe(pngOf(alone));
+      const other = (await pipeline.generate(generateRequest({ ...request, seed: 9 }))).images[0];
+      expect(pngOf(other)).not.toBe(pngOf(alone));
+    });
+
+    it("streams preview, verdict and final per image, then done", async () => {
+      const events: StageEvent[] = [];
+      await pipeline.generate(generateRequest({ n: 2 }), (event) => events.push(StageEvent.parse(event)));
+      expect(events.map((e) => e.event)).toEqual(["preview", "verdict", "final", "preview", "verdict", "final", "done"]);
+    });
+
+    it("edits: encodes the image, lets the student denoise it, refines below τ", async () => {
+      const { width, height } = pipeline.manifest.native_size;
+      const gray = Buffer.from(encodePng({ data: new Float32Array(3 * width * height).fill(0.5), dims: [1, 3, height, width] })).toString("base64");
+      const [kept] = (await pipeline.generate(editRequest(gray, { selection: { mode: "adaptive", threshold: -1e9 } }))).images;
+      const [refined] = (await pipeline.generate(editRequest(gray, { selection: { mode: "adaptive", threshold: 1e9 } }))).images;
+      expect(kept!.route).toBe("student");
+      expect(kept!.timings_ms["vae_encode"]).toBeGreaterThan(0);
+      expect(refined!.route).toBe("refined");
+      const { teacher, defaults } = pipeline.manifest;
+      expect(refined!.unet_evaluations.teacher).toBe(refineSteps(teacher.steps, defaults.edit_strength) * (teacher.guidance! > 1 ? 2 : 1));
+      // Noising at strength < 1 keeps part of the input: a different input image gives a different result.
+      const white = Buffer.from(encodePng({ data: new Float32Array(3 * width * height).fill(1), dims: [1, 3, height, width] })).toString("base64");
+      const [fromWhite] = (await pipeline.generate(editRequest(white, { selection: { mode: "adaptive", threshold: -1e9 } }))).images;
+      expect(pngOf(fromWhite)).not.toBe(pngOf(kept));
+    });
+
+    it("marks the teacher's work skipped when the deadline has passed", async () => {
+      const [image] = (await pipeline.generate(generateRequest({ selection: { mode: "adaptive", threshold: 1e9 }, deadline_ms: Date.now() - 1 }))).images;
+      expect(image).toMatchObject({ route: "student", degraded: true, degraded_reason: "deadline" });
+    });
+  });
+}
