@@ -33,6 +33,9 @@ export const SchedulerConfig = z.object({
   lambda_min_clipped: optional(z.number()),
   use_karras_sigmas: optional(z.boolean()),
   use_lu_lambdas: optional(z.boolean()),
+  use_exponential_sigmas: optional(z.boolean()),
+  use_beta_sigmas: optional(z.boolean()),
+  use_flow_sigmas: optional(z.boolean()),
   variance_type: optional(z.string()),
   // Euler
   interpolation_type: optional(z.string()),
@@ -116,15 +119,18 @@ function rejectUnsupported(sampler: SamplerName, c: SchedulerConfig): void {
   };
   if (c.thresholding) fail("thresholding");
   if (c.rescale_betas_zero_snr) fail("rescale_betas_zero_snr");
+  if (sampler === "dpmsolver++" || sampler === "euler") {
+    for (const key of ["use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas", "use_flow_sigmas"] as const) {
+      if (c[key]) fail(key);
+    }
+  }
   if (sampler === "dpmsolver++") {
     if (c.algorithm_type && c.algorithm_type !== "dpmsolver++") fail(`algorithm_type ${c.algorithm_type}`);
     if (c.solver_order === 3) fail("solver_order 3");
-    if (c.use_karras_sigmas) fail("use_karras_sigmas");
     if (c.use_lu_lambdas) fail("use_lu_lambdas");
     if (c.variance_type === "learned" || c.variance_type === "learned_range") fail(`variance_type ${c.variance_type}`);
   }
   if (sampler === "euler") {
-    if (c.use_karras_sigmas) fail("use_karras_sigmas");
     if (c.interpolation_type && c.interpolation_type !== "linear") fail(`interpolation_type ${c.interpolation_type}`);
     if (c.timestep_type && c.timestep_type !== "discrete") fail(`timestep_type ${c.timestep_type}`);
   }

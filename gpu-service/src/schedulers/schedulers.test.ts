@@ -59,6 +59,7 @@ describe("SchedulerConfig", () => {
     expect(() => createScheduler("ddim", { thresholding: true })).toThrow(/thresholding/);
     expect(() => createScheduler("dpmsolver++", { algorithm_type: "sde-dpmsolver++" })).toThrow(/algorithm_type/);
     expect(() => createScheduler("dpmsolver++", { use_karras_sigmas: true })).toThrow(/karras/);
+    expect(() => createScheduler("euler", { use_exponential_sigmas: true })).toThrow(/exponential/);
     expect(() => createScheduler("dpmsolver++", { solver_order: 3 })).toThrow(/solver_order/);
     expect(() => createScheduler("euler", { interpolation_type: "log_linear" })).toThrow(/interpolation_type/);
     // Irrelevant to the sampler: ignored, as diffusers ignores them.
