@@ -55,3 +55,14 @@ export function budget(tenant: string) {
 export async function usage(key: string) {
   return (await (await get("/v1/usage", key)).json()) as import("@understudy/shared").UsageResponse;
 }
+
+export function edit(key: string, fields: Record<string, string>, image?: Blob, headers: Record<string, string> = {}): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  if (image) form.append("image", image, "input.png");
+  return SELF.fetch("https://edge.test/v1/images/edits", { method: "POST", headers: { Authorization: `Bearer ${key}`, ...headers }, body: form });
+}
+
+export async function errorOf(response: Response) {
+  return ((await response.json()) as import("@understudy/shared").ErrorBody).error;
+}

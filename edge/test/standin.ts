@@ -41,6 +41,8 @@ export class StandinGpuService {
   slowMs = 200;
   /** Per-path count of requests that reached the service. */
   readonly calls = new Map<string, number>();
+  /** Origins that refuse connections, to exercise failover between origins. */
+  readonly downOrigins = new Set<string>();
   /** Signed requests rejected (should stay 0: the edge always signs). */
   rejected = 0;
 
@@ -51,6 +53,7 @@ export class StandinGpuService {
 
   reset(): void {
     this.behaviour = "ok";
+    this.downOrigins.clear();
     this.calls.clear();
     this.rejected = 0;
   }
@@ -60,8 +63,8 @@ export class StandinGpuService {
   }
 
   async handle(request: Request): Promise<Response> {
-    if (this.behaviour === "down") throw new TypeError("fetch failed: connection refused (stand-in is down)");
     const url = new URL(request.url);
+    if (this.behaviour === "down" || this.downOrigins.has(url.origin)) throw new TypeError("fetch failed: connection refused (stand-in is down)");
     const body = request.method === "GET" ? "" : await request.text();
     const verdict = await verifySignature(this.secret, {
       method: request.method,

@@ -110,25 +110,27 @@ async function reserve(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo) {
   throw insufficientCredits(first.remaining, plan.worstCase);
 }
 
+/** Stores what may be cached. Awaited (beside the settlement), so the very next identical request is a hit. */
+async function cacheImages(ctx: JobContext, plan: ImagePlan, outcome: Pick<Outcome, "images" | "bundle">): Promise<void> {
+  // A different bundle version answered than the keys were made for: its images belong under other keys.
+  if (outcome.bundle.version !== plan.bundle.version) return;
+  await Promise.all(outcome.images.map((image, i) => writeCached(ctx.env.IMAGES, plan.cacheKeys[i]!, image)));
+}
+
 /** A miss: reserve, call, settle to what was spent, refund everything if anything fails. Caches what it may. */
 async function compute(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo): Promise<Outcome> {
   const reserved = await reserve(ctx, plan, bundle);
-  let charged: number;
   let outcome: Omit<Outcome, "charged">;
   try {
     const { answer, reason } = await callWithFallback(ctx, reserved.plan, bundle);
     const imposed = reserved.reason ?? reason;
     const images = answer.value.images.map((image) => ({ png: bytesFromBase64(image.png_b64), explanation: explain(image, imposed) }));
     outcome = { plan, images, bundle: answer.value.bundle, gpuMs: answer.elapsedMs };
-    charged = await ctx.caller.budget.settle(reserved.reservation, settlementOf(images));
   } catch (error) {
     await ctx.caller.budget.refund(reserved.reservation);
     throw error;
   }
-  // A different bundle version answered than the keys were made for: its images belong under other keys.
-  if (outcome.bundle.version === plan.bundle.version) {
-    outcome.images.forEach((image, i) => ctx.waitUntil(writeCached(ctx.env.IMAGES, plan.cacheKeys[i]!, image)));
-  }
+  const [charged] = await Promise.all([ctx.caller.budget.settle(reserved.reservation, settlementOf(outcome.images)), cacheImages(ctx, plan, outcome)]);
   return { ...outcome, charged };
 }
 
