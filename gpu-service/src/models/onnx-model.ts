@@ -23,6 +23,7 @@ export interface RunStats {
  */
 export class OnnxModel {
   readonly stats: RunStats = { calls: 0, totalMs: 0, lastMs: 0 };
+  private readonly runListeners: ((ms: number) => void)[] = [];
 
   constructor(
     /** Path relative to the bundle, used in every error message. */
@@ -70,7 +71,13 @@ export class OnnxModel {
     this.stats.calls++;
     this.stats.totalMs += ms;
     this.stats.lastMs = ms;
+    for (const listener of this.runListeners) listener(ms);
     return result;
+  }
+
+  /** Calls `listener` with the milliseconds of every later `session.run` (benchmarks record each UNet call). */
+  onRun(listener: (ms: number) => void): void {
+    this.runListeners.push(listener);
   }
 }
 

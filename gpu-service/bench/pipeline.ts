@@ -1,0 +1,61 @@
+/**
+ * `npm run bench:pipeline [-- --bundle DIR --runs N --threads N]`: median milliseconds per stage for
+ * student-only, adaptive at k = 50 and teacher-only generation, the median of each UNet call, and the
+ * time per image spent outside `session.run` (our own overhead: tensors, schedulers, PNG; target < 2 ms).
+ */
+import { parseArgs } from "node:util";
+import { InternalGenerateRequest, type InternalGenerateRequestInput } from "@understudy/shared";
+import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
+import { allModels } from "../src/pipelines/components.js";
+import { bundleDir } from "../src/cli/bundle-path.js";
+
+const { values } = parseArgs({ options: { bundle: { type: "string" }, runs: { type: "string", default: "20" }, threads: { type: "string", default: "1" } } });
+const runs = Number(values.runs);
+/** Runs discarded per path while V8 compiles the hot loops and onnxruntime sizes its arenas. */
+const WARMUP_RUNS = 5;
+const pipeline = await AdaptivePipeline.load(bundleDir(values.bundle), { intraOpThreads: Number(values.threads) });
+const models = allModels(pipeline.components);
+
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const inferenceMs = () => models.reduce((sum, model) => sum + model.stats.totalMs, 0);
+
+const unetCalls = { student: [] as number[], teacher: [] as number[] };
+pipeline.components.student.unet.model.onRun((ms) => unetCalls.student.push(ms));
+pipeline.components.teacher.unet.model.onRun((ms) => unetCalls.teacher.push(ms));
+
+interface PathResult { stages: Record<string, number[]>; outside: number[]; total: number[]; routes: Record<string, number> }
+
+async function measure(name: string, selection: InternalGenerateRequestInput["selection"]): Promise<void> {
+  const result: PathResult = { stages: {}, outside: [], total: [], routes: {} };
+  unetCalls.student.length = 0;
+  unetCalls.teacher.length = 0;
+  for (let run = -WARMUP_RUNS; run < runs; run++) {
+    // A new seed per run, so adaptive routing sees a realistic mix of keep and refine.
+    const request = InternalGenerateRequest.parse({ version: "v1", request_id: `bench-${run}`, prompt: "a large red star at the center on a blue background", seed: 1000 + run, selection });
+    const before = inferenceMs();
+    const start = performance.now();
+    const [image] = (await pipeline.generate(request)).images;
+    const total = performance.now() - start;
+    if (run < 0 || !image) continue;
+    result.total.push(total);
+    result.outside.push(total - (inferenceMs() - before));
+    result.routes[image.route] = (result.routes[image.route] ?? 0) + 1;
+    for (const [stage, ms] of Object.entries(image.timings_ms)) (result.stages[stage] ??= []).push(ms);
+  }
+  const routes = Object.entries(result.routes).map(([route, count]) => `${route} ${count}`).join(", ");
+  console.log(`\n${name}  (${runs} images; routes: ${routes})`);
+  for (const [stage, samples] of Object.entries(result.stages)) console.log(`  ${stage.padEnd(16)} ${median(samples).toFixed(3).padStart(9)} ms`);
+  if (unetCalls.student.length) console.log(`  ${"student UNet call".padEnd(16)} ${median(unetCalls.student).toFixed(3).padStart(9)} ms  (${unetCalls.student.length} calls)`);
+  if (unetCalls.teacher.length) console.log(`  ${"teacher UNet call".padEnd(16)} ${median(unetCalls.teacher).toFixed(3).padStart(9)} ms  (${unetCalls.teacher.length} calls)`);
+  console.log(`  ${"total".padEnd(16)} ${median(result.total).toFixed(3).padStart(9)} ms`);
+  console.log(`  ${"outside run()".padEnd(16)} ${median(result.outside).toFixed(3).padStart(9)} ms per image (target < 2 ms)`);
+}
+
+console.log(`bundle ${pipeline.info.id}@${pipeline.info.version}, ${values.threads} intra-op thread(s), median of ${runs} runs`);
+await measure("student-only", { mode: "student" });
+await measure("adaptive k=50", { mode: "adaptive", k: 50 });
+await measure("teacher-only", { mode: "teacher" });
