@@ -32,6 +32,15 @@ describe("readBundle", () => {
     expect((error as ApiError).param).toBe("understudy.json:teacher.sampler");
   });
 
+  it("takes the VAE's scale factor from downsample_factor when the config has no diffusers blocks", async () => {
+    const dir = await tinyBundleCopy();
+    const config = { _class_name: "AutoencoderKL", latent_channels: 4, downsample_factor: 8, scaling_factor: 0.3 };
+    await writeFile(join(dir, "vae_decoder", "config.json"), JSON.stringify(config));
+    expect(vaeScaleFactor((await readBundle(dir)).vae.config)).toBe(8);
+    await writeFile(join(dir, "vae_decoder", "config.json"), JSON.stringify({ ...config, downsample_factor: undefined }));
+    await expect(readBundle(dir)).rejects.toMatchObject({ param: "vae_decoder/config.json:block_out_channels" });
+  });
+
   it("rejects a config that is not JSON", async () => {
     const dir = await tinyBundleCopy();
     await writeFile(join(dir, "vae_decoder", "config.json"), "{ not json");

@@ -10,18 +10,25 @@ export const ModelIndex = z.looseObject({ _class_name: z.string() });
 export type ModelIndex = z.infer<typeof ModelIndex>;
 
 /** `vae_decoder/config.json` and `vae_encoder/config.json` (diffusers' AutoencoderKL). */
-export const VaeConfig = z.looseObject({
-  latent_channels: z.number().int().positive(),
-  /** One entry per resolution level; the VAE downsamples by 2 between levels. */
-  block_out_channels: z.array(z.number().int().positive()).min(1),
-  /** diffusers' default, the SD1.x value, applies when the config predates the field. */
-  scaling_factor: z.number().positive().default(0.18215),
-});
+export const VaeConfig = z
+  .looseObject({
+    latent_channels: z.number().int().positive(),
+    /** One entry per resolution level; the VAE downsamples by 2 between levels (diffusers' layout). */
+    block_out_channels: z.array(z.number().int().positive()).min(1).optional(),
+    /** The same fact stated directly, for VAEs that are not built from diffusers' blocks. */
+    downsample_factor: z.number().int().positive().optional(),
+    /** diffusers' default, the SD1.x value, applies when the config predates the field. */
+    scaling_factor: z.number().positive().default(0.18215),
+  })
+  .refine((c) => c.block_out_channels !== undefined || c.downsample_factor !== undefined, {
+    message: "needs block_out_channels or downsample_factor to know the latent resolution",
+    path: ["block_out_channels"],
+  });
 export type VaeConfig = z.infer<typeof VaeConfig>;
 
-/** How many pixels one latent cell spans per side, as diffusers computes `vae_scale_factor`. */
+/** How many pixels one latent cell spans per side (diffusers' `vae_scale_factor`). */
 export function vaeScaleFactor(config: VaeConfig): number {
-  return 2 ** (config.block_out_channels.length - 1);
+  return config.downsample_factor ?? 2 ** (config.block_out_channels!.length - 1);
 }
 
 /** `unet/config.json` (diffusers' UNet2DConditionModel). */

@@ -29,17 +29,32 @@ export async function startingPoint(
   jobs: readonly ImageJob[],
   noise: Float32Array,
   timer: StageTimer,
+  distilledTimesteps?: readonly number[],
 ): Promise<StartingPoint> {
   const dims = batchLatentDims(components, jobs);
   const first = jobs[0]!;
   if (!first.initImage) {
-    scheduler.setTimesteps(steps);
+    setSchedule(scheduler, steps, distilledTimesteps);
     return { latents: { data: noise.map((v) => v * scheduler.initNoiseSigma), dims }, timesteps: scheduler.timesteps };
   }
   const timesteps = scheduler.timestepsForStrength(steps, first.strength);
   const images = stackBatch(jobs.map((job) => ({ data: job.initImage!, dims: [1, 3, job.height, job.width] })));
   const encoded = await timer.time("vae_encode", () => components.vaeEncoder.encode(images));
   return { latents: noiseTo(scheduler, encoded, noise, timesteps), timesteps };
+}
+
+/** A sampler that accepts an explicit schedule (diffusers' `set_timesteps(timesteps=...)`), as LCM's does. */
+function acceptsCustomTimesteps(scheduler: Scheduler): scheduler is Scheduler & { setCustomTimesteps(timesteps: readonly number[]): void } {
+  return typeof (scheduler as { setCustomTimesteps?: unknown }).setCustomTimesteps === "function";
+}
+
+/**
+ * The n-step schedule: the timesteps a student was distilled on when the manifest lists them for this n
+ * (a consistency model is only trained at those), else the sampler's own spacing.
+ */
+export function setSchedule(scheduler: Scheduler, steps: number, distilledTimesteps?: readonly number[]): void {
+  if (distilledTimesteps?.length === steps && acceptsCustomTimesteps(scheduler)) scheduler.setCustomTimesteps(distilledTimesteps);
+  else scheduler.setTimesteps(steps);
 }
 
 /** q(x_t | x_0) at the first timestep to run; nothing to run means nothing to noise. */

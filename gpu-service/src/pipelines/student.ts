@@ -31,7 +31,8 @@ export async function sampleStudent(components: PipelineComponents, jobs: readon
   const noise = BatchNoise.forSeeds(jobs.map((job) => job.seed));
   const dims = batchLatentDims(components, jobs);
   const scheduler = student.newScheduler();
-  const start = await startingPoint(components, scheduler, jobs[0]!.studentSteps, jobs, noise.randn(dims.reduce((a, b) => a * b, 1)), timer);
+  const initialNoise = noise.randn(dims.reduce((a, b) => a * b, 1));
+  const start = await startingPoint(components, scheduler, jobs[0]!.studentSteps, jobs, initialNoise, timer, student.entry.timesteps);
   const timestepCond = studentTimestepCond(components, jobs.length);
   const sampled = await denoise({
     unet: student.unet, scheduler, timesteps: start.timesteps, latents: start.latents, context: conditioning.context, guidance, noise,
