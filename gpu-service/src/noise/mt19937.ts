@@ -62,7 +62,8 @@ export class Mt19937 {
 
 function mix(current: number, next: number, far: number): number {
   const y = (current & UPPER_MASK) | (next & LOWER_MASK);
-  return (far ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0)) >>> 0;
+  // Branch-free select of MATRIX_A on the low bit: the bit is random, so a branch mispredicts half the time.
+  return (far ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A)) >>> 0;
 }
 
 function temper(word: number): number {

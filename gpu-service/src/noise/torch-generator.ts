@@ -1,4 +1,5 @@
 import { Mt19937 } from "./mt19937.js";
+import { cosSin } from "./trig.js";
 
 /**
  * PyTorch's CPU generator (`CPUGeneratorImpl`, torch ≥ 1.x) and its `randn` for float32 tensors.
@@ -99,14 +100,17 @@ export class TorchGenerator {
  */
 function boxMuller16(data: Float32Array, at: number): void {
   const f = Math.fround;
+  const cs = COS_SIN;
   for (let j = at; j < at + 8; j++) {
     const u1 = 1 - data[j]!; // [0,1) → (0,1] so the log is finite; exact in float32
     const radius = f(Math.sqrt(f(-2 * f(Math.log(u1)))));
-    const theta = f(TWO_PI_F32 * data[j + 8]!);
-    data[j] = radius * f(Math.cos(theta));
-    data[j + 8] = radius * f(Math.sin(theta));
+    cosSin(f(TWO_PI_F32 * data[j + 8]!), cs);
+    data[j] = radius * f(cs[0]!);
+    data[j + 8] = radius * f(cs[1]!);
   }
 }
+
+const COS_SIN = new Float64Array(2);
 
 /** `torch.manual_seed(seed); torch.randn(length)` with a fresh generator. */
 export function randn(seed: number, length: number): Float32Array {
