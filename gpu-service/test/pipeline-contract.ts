@@ -51,6 +51,17 @@ export function pipelineContract(name: string, bundleDir: () => string): void {
       expect(pngOf(regenerated)).toBe(pngOf(teacherOnly));
     });
 
+    it("samples the teacher with DPM-Solver++ or Euler when asked, from the same noise", async () => {
+      const request = generateRequest({ selection: { mode: "teacher" } });
+      const [ddim] = (await pipeline.generate(request)).images;
+      for (const sampler of ["dpmsolver++", "euler"] as const) {
+        const [other] = (await pipeline.withTeacherSampler(sampler).generate(request)).images;
+        expect(other!.unet_evaluations).toEqual(ddim!.unet_evaluations);
+        expect(pngOf(other)).not.toBe(pngOf(ddim));
+      }
+      expect(pipeline.components.teacher.entry.sampler).toBe(pipeline.manifest.teacher.sampler);
+    });
+
     it("gives byte-identical PNGs for the same seed, alone or inside a batch", async () => {
       const request = { selection: { mode: "adaptive" as const, k: pipeline.manifest.defaults.k } };
       const alone = (await pipeline.generate(generateRequest({ ...request, seed: 8 }))).images[0];

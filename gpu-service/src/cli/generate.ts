@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { InternalEditRequest, InternalGenerateRequest, Mode, Quality, Strategy, TIERS, type InternalImage, type StageEvent } from "@understudy/shared";
 import { AdaptivePipeline } from "../pipelines/adaptive.js";
+import { SAMPLER_NAMES, type SamplerName } from "../schedulers/index.js";
 import { bundleDir } from "./bundle-path.js";
 
 export const GENERATE_USAGE = `understudy generate "<prompt>" [options]
@@ -13,6 +14,7 @@ export const GENERATE_USAGE = `understudy generate "<prompt>" [options]
   --strategy S          refine | regenerate
   --strength X          σ for refinement (or SDEdit strength with --image)
   --steps N, --student-steps N, --guidance G, --negative "<prompt>", -n N
+  --sampler S           teacher sampler: ddim | dpmsolver++ | euler   [the bundle's]
   --image FILE          edit this PNG/JPEG (SDEdit) instead of generating
   --bundle DIR, --threads N`;
 
@@ -31,9 +33,15 @@ const options = {
   negative: { type: "string" },
   n: { type: "string", short: "n", default: "1" },
   image: { type: "string" },
+  sampler: { type: "string" },
   bundle: { type: "string" },
   threads: { type: "string" },
 } as const;
+
+function samplerName(value: string): SamplerName {
+  if (!(SAMPLER_NAMES as readonly string[]).includes(value)) throw new Error(`--sampler must be one of ${SAMPLER_NAMES.join(", ")}`);
+  return value as SamplerName;
+}
 
 const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
@@ -80,7 +88,10 @@ export async function generateCommand(args: string[]): Promise<void> {
   if (!prompt) throw new Error(`a prompt is required\n${GENERATE_USAGE}`);
   const request = await requestFrom(prompt, values);
   const threads = number(values.threads);
-  const pipeline = await AdaptivePipeline.load(bundleDir(values.bundle), threads !== undefined ? { intraOpThreads: threads } : {});
+  const pipeline = await AdaptivePipeline.load(bundleDir(values.bundle), {
+    ...(threads !== undefined ? { intraOpThreads: threads } : {}),
+    ...(values.sampler !== undefined ? { teacherSampler: samplerName(values.sampler) } : {}),
+  });
   const response = await pipeline.generate(request, (event) => {
     const line = describeEvent(event);
     if (line) process.stderr.write(`${line}\n`);

@@ -9,7 +9,8 @@ import {
 } from "@understudy/shared";
 import type { SessionSettings } from "../bundle/session.js";
 import { encodePng } from "../image/png.js";
-import { loadComponents, type PipelineComponents } from "./components.js";
+import { loadComponents, withTeacherSampler, type PipelineComponents } from "./components.js";
+import type { SamplerName } from "../schedulers/index.js";
 import type { ImageJob, StudentOutcome } from "./jobs.js";
 import { internalImage, reportedThreshold } from "./results.js";
 import { calibratedK, resolveJobs, type ImagesRequest } from "./resolve.js";
@@ -22,6 +23,8 @@ export interface PipelineOptions {
   intraOpThreads?: number;
   /** Execution provider, e.g. "cuda"; defaults to "cpu". */
   executionProvider?: string;
+  /** The teacher's sampler when not the manifest's (e.g. "dpmsolver++", the paper's fast baseline). */
+  teacherSampler?: SamplerName;
 }
 
 function bundleInfo(manifest: BundleManifest): BundleInfo {
@@ -64,7 +67,13 @@ export class AdaptivePipeline {
       ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}),
       ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
     };
-    return new AdaptivePipeline(await loadComponents(bundleDir, settings));
+    const pipeline = new AdaptivePipeline(await loadComponents(bundleDir, settings));
+    return options.teacherSampler ? pipeline.withTeacherSampler(options.teacherSampler) : pipeline;
+  }
+
+  /** This pipeline with the teacher sampling by `sampler`; the loaded sessions are shared. */
+  withTeacherSampler(sampler: SamplerName): AdaptivePipeline {
+    return new AdaptivePipeline(withTeacherSampler(this.components, sampler));
   }
 
   get manifest(): BundleManifest {

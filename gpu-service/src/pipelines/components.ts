@@ -8,7 +8,7 @@ import { TextEncoder } from "../models/text-encoder.js";
 import { Unet } from "../models/unet.js";
 import { VaeDecoder, VaeEncoder } from "../models/vae.js";
 import { Judge, Oracle } from "../models/scorer.js";
-import { createScheduler, type Scheduler } from "../schedulers/index.js";
+import { createScheduler, type SamplerName, type Scheduler } from "../schedulers/index.js";
 import { PromptTokenizer } from "../tokenizer/prompt-tokenizer.js";
 
 /** A denoiser of the bundle (the teacher or the student): its UNet and how to sample with it. */
@@ -53,15 +53,31 @@ function guidanceEmbeddingDim(role: string, files: DiffusionModelFiles, unet: Un
   return declared.timestep_cond_dim;
 }
 
+/** A scheduler factory for `sampler` over the model's scheduler_config.json, checked once so a bad config fails at load. */
+function schedulerFactory(files: DiffusionModelFiles, sampler: SamplerName): () => Scheduler {
+  const newScheduler = () => createScheduler(sampler, files.schedulerConfig);
+  try {
+    newScheduler();
+  } catch (error) {
+    throw bundleError(`${files.entry.scheduler}/scheduler_config.json`, `${sampler}: ${(error as Error).message}`);
+  }
+  return newScheduler;
+}
+
 async function loadDiffusionModel(role: string, bundle: Bundle, files: DiffusionModelFiles, settings: SessionSettings): Promise<DiffusionModel> {
   const unet = new Unet(await loadModel(bundle, files.unetModel, settings));
-  const newScheduler = () => createScheduler(files.entry.sampler, files.schedulerConfig);
-  try {
-    newScheduler(); // validate the config now rather than on the first request
-  } catch (error) {
-    throw bundleError(`${files.entry.scheduler}/scheduler_config.json`, (error as Error).message);
-  }
+  const newScheduler = schedulerFactory(files, files.entry.sampler);
   return { entry: files.entry, unet, newScheduler, guidanceEmbeddingDim: guidanceEmbeddingDim(role, files, unet) };
+}
+
+/**
+ * The same components with the teacher sampling by another sampler (e.g. DPM-Solver++ instead of DDIM),
+ * configured from the same scheduler_config.json; sessions are shared, nothing is reloaded.
+ */
+export function withTeacherSampler(components: PipelineComponents, sampler: SamplerName): PipelineComponents {
+  const { teacher, bundle } = components;
+  const newScheduler = schedulerFactory(bundle.teacher, sampler);
+  return { ...components, teacher: { ...teacher, entry: { ...teacher.entry, sampler }, newScheduler } };
 }
 
 export async function loadComponents(bundleDir: string, settings: SessionSettings = {}): Promise<PipelineComponents> {
