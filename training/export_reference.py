@@ -288,7 +288,12 @@ class DpmSolverPP:
 
     def set_timesteps(self, n, strength=None):
         c, T = self.c, self.c["num_train_timesteps"]
-        last = T  # lambda_min_clipped = -inf keeps every training timestep
+        last = T
+        clip = c.get("lambda_min_clipped", -math.inf)
+        if clip != -math.inf:
+            # Drop the noisiest timesteps whose half log-SNR is below the clip (for the cosine schedule).
+            lambda_t = torch.log(torch.sqrt(self.alphas_cumprod)) - torch.log(torch.sqrt(1 - self.alphas_cumprod))
+            last = T - int(torch.searchsorted(torch.flip(lambda_t, [0]), clip))
         if c["timestep_spacing"] == "linspace":
             ts = np.linspace(0, last - 1, n + 1).round()[::-1][:-1].copy().astype(np.int64)
         elif c["timestep_spacing"] == "leading":
@@ -656,6 +661,9 @@ def export_trajectories() -> None:
     cases.append(trajectory("dpmsolver++", {**sd15, "final_sigmas_type": "sigma_min"}, 10, seed))
     cases.append(trajectory("dpmsolver++", {**sd15, "solver_type": "heun"}, 10, seed))
     cases.append(trajectory("dpmsolver++", {**sd15, "solver_order": 1}, 10, seed))
+    for spacing in ["leading", "trailing", "linspace"]:
+        cosine = {"beta_schedule": "squaredcos_cap_v2", "lambda_min_clipped": -5.1, "timestep_spacing": spacing}
+        cases.append(trajectory("dpmsolver++", cosine, 10, seed))
     # Euler
     for base in sched_variants:
         for n in STEP_COUNTS:
