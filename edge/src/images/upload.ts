@@ -1,9 +1,7 @@
-import type { HonoRequest } from "hono";
-import { ApiError, EditFields, MAX_EDIT_IMAGE_BYTES, apiErrorFromZod, sha256Hex } from "@understudy/shared";
+import { z } from "zod";
+import { ApiError, EditFields, MAX_EDIT_IMAGE_BYTES, sha256Hex } from "@understudy/shared";
 import type { ImageJob } from "./plan.js";
 import { base64FromBytes, imageFormat } from "./png.js";
-
-const MULTIPART = /^multipart\/form-data\s*;/i;
 
 /** The input image of an edit: a real PNG or JPEG (sniffed), within the size limit. */
 async function readImage(value: unknown): Promise<{ b64: string; sha256: string }> {
@@ -17,16 +15,14 @@ async function readImage(value: unknown): Promise<{ b64: string; sha256: string 
   return { b64: base64FromBytes(bytes), sha256: await sha256Hex(bytes) };
 }
 
-/** `POST /v1/images/edits` as OpenAI sends it: multipart form fields, coerced and validated like JSON ones. */
-export async function readEditJob(request: HonoRequest): Promise<Extract<ImageJob, { kind: "edit" }>> {
-  if (!MULTIPART.test(request.header("Content-Type") ?? "")) {
-    throw new ApiError("unsupported_media_type", "Content-Type: edits take multipart/form-data with an `image` file and a `prompt`.", { param: "Content-Type" });
-  }
-  const form = await request.formData().catch(() => {
-    throw new ApiError("invalid_value", "body: the multipart body could not be parsed.", { param: "body" });
-  });
-  const { image, ...fields } = Object.fromEntries(form.entries()) as Record<string, unknown>;
-  const parsed = EditFields.safeParse(fields);
-  if (!parsed.success) throw apiErrorFromZod(parsed.error);
-  return { kind: "edit", request: parsed.data, image: await readImage(image) };
+/**
+ * `POST /v1/images/edits` as OpenAI sends it: multipart form fields (coerced and validated like JSON ones by
+ * the route) plus the `image` file, which is checked here so its problems get their own messages.
+ */
+export const EditForm = EditFields.extend({ image: z.unknown().describe("The image to edit: a PNG or JPEG file, at most 4 MiB.") });
+export type EditForm = z.infer<typeof EditForm>;
+
+export async function editJob(form: EditForm): Promise<Extract<ImageJob, { kind: "edit" }>> {
+  const { image, ...request } = form;
+  return { kind: "edit", request, image: await readImage(image) };
 }

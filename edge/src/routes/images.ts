@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { setMetric } from "hono/timing";
-import { ApiError, EditFields, GenerationRequest, ImagesResponse } from "@understudy/shared";
+import { ApiError, GenerationRequest, ImagesResponse } from "@understudy/shared";
 import type { AppEnv } from "../env.js";
 import { produceImages, type JobContext } from "../images/generate.js";
 import type { ImageJob } from "../images/plan.js";
 import { imagesResponse } from "../images/respond.js";
-import { readEditJob } from "../images/upload.js";
+import { EditForm, editJob } from "../images/upload.js";
 import { IMAGE_ID, loadImage } from "../cache/imageStore.js";
 import { bearer, commonErrors, generationErrors, router } from "./openapi.js";
 
@@ -29,7 +29,7 @@ const edits = createRoute({
   summary: "Edit an image with a prompt (SDEdit)",
   description: "OpenAI-compatible multipart form: an `image` file (PNG or JPEG, at most 4 MiB) plus the same fields as generations.",
   security: bearer,
-  request: { body: { content: { "multipart/form-data": { schema: EditFields.extend({ image: z.string().describe("The image file (binary).") }) } } } },
+  request: { body: { required: true, content: { "multipart/form-data": { schema: EditForm } } } },
   responses: { 200: imagesAnswer, ...generationErrors },
 });
 
@@ -66,7 +66,7 @@ async function answer(c: Context<AppEnv>, job: ImageJob) {
 
 export const images = router()
   .openapi(generations, async (c) => c.json(await answer(c, { kind: "generate", request: c.req.valid("json") }), 200))
-  .openapi(edits, async (c) => c.json(await answer(c, await readEditJob(c.req)), 200))
+  .openapi(edits, async (c) => c.json(await answer(c, await editJob(c.req.valid("form"))), 200))
   .openapi(imageById, async (c) => {
     const { id } = c.req.valid("param");
     const notFound = new ApiError("not_found", "id: no image with this id belongs to your tenant.", { param: "id" });
