@@ -218,6 +218,12 @@ describe("LCM", () => {
     expect(() => s.timestepsForStrength(4, 0.05)).toThrow(RangeError);
   });
 
+  it("is the only sampler offering custom timesteps", () => {
+    for (const sampler of SAMPLER_NAMES) {
+      expect(typeof createScheduler(sampler, {}).setCustomTimesteps === "function").toBe(sampler === "lcm");
+    }
+  });
+
   it("accepts custom descending timesteps and exposes the last clean estimate", () => {
     const s = createScheduler("lcm", {}) as LcmScheduler;
     s.setCustomTimesteps([999, 499]);

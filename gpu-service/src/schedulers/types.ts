@@ -24,6 +24,11 @@ export interface Scheduler {
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
   /** img2img/SDEdit: the timesteps to run for a given strength, as diffusers' img2img pipelines slice them. */
   timestepsForStrength(numInferenceSteps: number, strength: number): readonly number[];
+  /**
+   * Only where diffusers supports it (LCM): run exactly these descending training timesteps, e.g.
+   * the ones a student was distilled on, instead of a spaced schedule.
+   */
+  setCustomTimesteps?(timesteps: readonly number[]): void;
 }
 
 export type SamplerName = "ddim" | "dpmsolver++" | "euler" | "lcm";
