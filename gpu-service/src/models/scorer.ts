@@ -20,11 +20,11 @@ class ImageModel {
     this.idsMeta = model.hasInput("input_ids") ? model.expectType("input_ids", ["int32", "int64"]) : null;
   }
 
-  protected async runOn(images: FloatTensor, tokens: TokenIds): Promise<ort.InferenceSession.ReturnType> {
+  protected async runOn(images: FloatTensor, tokens?: TokenIds): Promise<ort.InferenceSession.ReturnType> {
     const sized = resizeImages(images, this.entry.image_size, this.entry.image_size);
     const pixels = this.entry.pixel_range === "-1_1" ? toSignedRange(sized) : sized;
     const feeds: Record<string, ort.Tensor> = { pixel_values: new ort.Tensor("float32", pixels.data, pixels.dims) };
-    if (this.idsMeta) feeds["input_ids"] = idsTensor(this.idsMeta, tokens.ids, [tokens.batch, tokens.length]);
+    if (this.idsMeta && tokens) feeds["input_ids"] = idsTensor(this.idsMeta, tokens.ids, [tokens.batch, tokens.length]);
     return this.model.run(feeds);
   }
 }
@@ -43,10 +43,10 @@ export class Oracle extends ImageModel {
   }
 }
 
-/** The evaluation-only judge: every named output of the graph, for the eval to interpret. */
+/** The evaluation-only judge (it looks at images alone): every named output of the graph, for the eval to interpret. */
 export class Judge extends ImageModel {
-  async judge(images: FloatTensor, tokens: TokenIds): Promise<Record<string, FloatTensor>> {
-    const result = await this.runOn(images, tokens);
+  async judge(images: FloatTensor): Promise<Record<string, FloatTensor>> {
+    const result = await this.runOn(images);
     return Object.fromEntries(this.model.session.outputNames.map((name) => [name, floatOutput(this.model, result, name)]));
   }
 }

@@ -1,0 +1,53 @@
+/**
+ * `npm run eval [-- --bundle DIR --limit N --out DIR --threads N]`: the paper's comparison on the bundle's
+ * held-out prompts through this pipeline, judged by the bundle's judge (never the oracle). Writes
+ * eval.json, eval.md (table) and eval.svg (accuracy against mean UNet evaluations) into --out (docs/).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { readConfig } from "../bundle/bundle.js";
+import { bundleDir } from "../cli/bundle-path.js";
+import { AdaptivePipeline } from "../pipelines/adaptive.js";
+import { configurations, PAPER_PLAN, runExperiment, studentVersusTeacher } from "./experiment.js";
+import { readEvalSet } from "./prompt-set.js";
+import { accuracyPlot, markdownTable, type EvalReport } from "./report.js";
+import { JudgeConfig } from "./verdicts.js";
+
+const { values } = parseArgs({
+  options: {
+    bundle: { type: "string" },
+    limit: { type: "string" },
+    out: { type: "string", default: fileURLToPath(new URL("../../../docs", import.meta.url)) },
+    threads: { type: "string" },
+    batch: { type: "string", default: String(PAPER_PLAN.batchSize) },
+  },
+});
+const dir = bundleDir(values.bundle);
+const pipeline = await AdaptivePipeline.load(dir, values.threads !== undefined ? { intraOpThreads: Number(values.threads) } : {});
+const { judge } = pipeline.components;
+const judgeEntry = pipeline.manifest.judge;
+if (!judge || !judgeEntry) throw new Error(`bundle ${pipeline.info.id} has no judge; the eval never scores with the oracle.`);
+const judgeConfig = await readConfig(dir, join(dirname(judgeEntry.model), "config.json"), JudgeConfig);
+const rows = await readEvalSet(join(dir, "eval", "prompts.jsonl"), values.limit !== undefined ? Number(values.limit) : undefined);
+const plan = { ...PAPER_PLAN, batchSize: Number(values.batch) };
+
+const started = performance.now();
+const results = await runExperiment(pipeline, judge, judgeConfig, rows, plan, (done, total) => {
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(`\reval: ${done}/${total} prompts, ${seconds.toFixed(0)} s, ~${((seconds / done) * (total - done)).toFixed(0)} s left `);
+});
+process.stderr.write("\n");
+
+const report: EvalReport = {
+  bundle: { id: pipeline.info.id, version: pipeline.info.version },
+  prompts: rows.length,
+  configs: configurations(pipeline, results, plan),
+  studentVersusTeacher: studentVersusTeacher(pipeline, results),
+};
+await mkdir(values.out, { recursive: true });
+await writeFile(join(values.out, "eval.json"), `${JSON.stringify(report, null, 2)}\n`);
+await writeFile(join(values.out, "eval.md"), markdownTable(report));
+await writeFile(join(values.out, "eval.svg"), accuracyPlot(report));
+process.stdout.write(markdownTable(report));

@@ -1,0 +1,66 @@
+import type { ConfigResult } from "./experiment.js";
+
+export interface EvalReport {
+  bundle: { id: string; version: string };
+  prompts: number;
+  configs: ConfigResult[];
+  studentVersusTeacher: { teacher: string; studentBetter: number; teacherBetter: number; studentCorrectTeacherWrong: number };
+}
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export function markdownTable(report: EvalReport): string {
+  const lines = [
+    `Bundle \`${report.bundle.id}@${report.bundle.version}\`, ${report.prompts} held-out prompts (\`eval/prompts.jsonl\`, fixed seeds), judged by the bundle's judge.`,
+    "",
+    "| configuration | mean UNet evaluations / image | judge accuracy (all attributes) | attribute accuracy | teacher share |",
+    "|---|---:|---:|---:|---:|",
+    ...report.configs.map((c) => `| ${c.name} | ${c.meanEvaluations.toFixed(1)} | ${percent(c.accuracy)} | ${percent(c.attributeAccuracy)} | ${percent(c.teacherShare)} |`),
+    "",
+    `Student vs teacher (${report.studentVersusTeacher.teacher}) on the same initial noise: the student gets more attributes right on ` +
+      `${percent(report.studentVersusTeacher.studentBetter)} of prompts, the teacher on ${percent(report.studentVersusTeacher.teacherBetter)}; ` +
+      `the student is fully right where the teacher is not on ${percent(report.studentVersusTeacher.studentCorrectTeacherWrong)}.`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+const SERIES: Record<ConfigResult["family"], { colour: string; label: string }> = {
+  "teacher-ddim": { colour: "#1f77b4", label: "teacher, DDIM" },
+  "teacher-dpmsolver++": { colour: "#17becf", label: "teacher, DPM-Solver++" },
+  student: { colour: "#2ca02c", label: "student (LCM)" },
+  "refine-always": { colour: "#7f7f7f", label: "refine always" },
+  "adaptive-refine": { colour: "#d62728", label: "adaptive refine (k)" },
+  "adaptive-regenerate": { colour: "#ff7f0e", label: "adaptive regenerate (k)" },
+};
+
+/** Judge accuracy against mean UNet evaluations per image, one line per family, as a standalone SVG. */
+export function accuracyPlot(report: EvalReport): string {
+  const [width, height, left, bottom, top, right] = [720, 440, 60, 50, 20, 200];
+  const maxX = Math.max(...report.configs.map((c) => c.meanEvaluations)) * 1.05;
+  const accuracies = report.configs.map((c) => c.accuracy);
+  const [minY, maxY] = [Math.max(0, Math.min(...accuracies) - 0.05), Math.min(1, Math.max(...accuracies) + 0.05)];
+  const x = (v: number) => left + (v / maxX) * (width - left - right);
+  const y = (v: number) => height - bottom - ((v - minY) / (maxY - minY)) * (height - bottom - top);
+  const parts: string[] = [];
+  for (let i = 0; i <= 5; i++) {
+    const vx = (maxX * i) / 5;
+    const vy = minY + ((maxY - minY) * i) / 5;
+    parts.push(`<line x1="${x(vx)}" y1="${top}" x2="${x(vx)}" y2="${height - bottom}" stroke="#eee"/><text x="${x(vx)}" y="${height - bottom + 16}" text-anchor="middle">${vx.toFixed(0)}</text>`);
+    parts.push(`<line x1="${left}" y1="${y(vy)}" x2="${width - right}" y2="${y(vy)}" stroke="#eee"/><text x="${left - 6}" y="${y(vy) + 4}" text-anchor="end">${percent(vy)}</text>`);
+  }
+  Object.entries(SERIES).forEach(([family, { colour, label }], i) => {
+    const points = report.configs.filter((c) => c.family === family).sort((a, b) => a.meanEvaluations - b.meanEvaluations);
+    if (points.length > 1) parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map((p) => `${x(p.meanEvaluations)},${y(p.accuracy)}`).join(" ")}"/>`);
+    for (const p of points) parts.push(`<circle cx="${x(p.meanEvaluations)}" cy="${y(p.accuracy)}" r="4" fill="${colour}"><title>${p.name}: ${percent(p.accuracy)}, ${p.meanEvaluations.toFixed(1)} evaluations</title></circle>`);
+    parts.push(`<circle cx="${width - right + 20}" cy="${top + 10 + i * 20}" r="5" fill="${colour}"/><text x="${width - right + 32}" y="${top + 14 + i * 20}">${label}</text>`);
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...parts,
+    `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/><line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
+    `<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle">mean UNet evaluations per image</text>`,
+    `<text transform="translate(16 ${(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">judge accuracy (all attributes right)</text>`,
+    `</svg>`,
+  ].join("\n");
+}
