@@ -3,6 +3,7 @@ import { vi } from "vitest";
 import type { TierName } from "@understudy/shared";
 import { resetBreakers } from "../src/gpu/breaker.js";
 import { forgetBundle } from "../src/gpu/bundle.js";
+import { hot } from "../src/cache/imageCache.js";
 import { budgetOf } from "../src/tenants/directory.js";
 import { StandinGpuService } from "./standin.js";
 
@@ -14,6 +15,7 @@ export function installStandin(): void {
   standin.reset();
   resetBreakers();
   forgetBundle();
+  hot.clear();
   const realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { TIERS, TierName, constantTimeEqual, type UsageResponse } from "@understudy/shared";
 import type { Env } from "../env.js";
+import { chargeFor, type Settlement } from "./settlement.js";
 import { IDEMPOTENCY_TTL_MS, RESERVATION_TTL_MS, SCHEMA, periodOf } from "./schema.js";
 
 export interface TenantRecord {
@@ -19,14 +20,6 @@ export interface KeyRecord {
 export type TokenVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
 export type ReserveVerdict = { ok: true; reservation: string } | { ok: false; remaining: number };
 
-export interface Settlement {
-  /** UNet evaluations the gpu-service reports it spent. */
-  evaluations: number;
-  images: number;
-  teacherImages: number;
-  degradedImages: number;
-}
-
 export type IdempotencyVerdict =
   | { state: "new" }
   | { state: "replay"; status: number; body: string }
@@ -34,6 +27,7 @@ export type IdempotencyVerdict =
   | { state: "in_progress" };
 
 type Row = Record<string, SqlStorageValue>;
+
 
 /**
  * One tenant's authority: its API keys (by hash), its token bucket, its credits and ledger, and its
@@ -181,7 +175,7 @@ export class TenantBudget extends DurableObject<Env> {
     const row = this.one("SELECT period, amount, request_id FROM reservations WHERE id = ?", reservation);
     if (!row) return 0;
     const period = String(row.period);
-    const charge = Math.min(Number(row.amount), Math.max(0, Math.round(settlement.evaluations)));
+    const charge = chargeFor(settlement, Number(row.amount));
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM reservations WHERE id = ?", reservation);
       this.sql.exec(

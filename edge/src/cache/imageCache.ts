@@ -1,4 +1,5 @@
 import { ImageExplanation } from "@understudy/shared";
+import { HotCache } from "./hotCache.js";
 
 /**
  * The content cache: each image's PNG in R2 under its cache key (`cache/<key>.png`), its explanation
@@ -12,12 +13,19 @@ export interface CachedImage {
 
 const objectKey = (key: string) => `cache/${key}.png`;
 
+/** This isolate's most recent entries, in front of R2. */
+export const hot = new HotCache();
+
 async function readOne(bucket: R2Bucket, key: string): Promise<CachedImage | null> {
+  const warm = hot.get(key);
+  if (warm) return warm;
   const object = await bucket.get(objectKey(key));
   if (!object) return null;
   const explanation = ImageExplanation.safeParse(JSON.parse(object.customMetadata?.explanation ?? "null"));
   if (!explanation.success) return null;
-  return { png: new Uint8Array(await object.arrayBuffer()), explanation: explanation.data };
+  const image = { png: new Uint8Array(await object.arrayBuffer()), explanation: explanation.data };
+  hot.set(key, image);
+  return image;
 }
 
 /** All images of a request, or null when any is missing: a request is served from the cache whole or not at all. */
@@ -26,10 +34,14 @@ export async function readCached(bucket: R2Bucket, keys: string[]): Promise<Cach
   return found.every((image): image is CachedImage => image !== null) ? found : null;
 }
 
-/** Stores one image; callers never pass degraded images (they would pin a worse answer forever). */
-export async function writeCached(bucket: R2Bucket, key: string, image: CachedImage): Promise<void> {
-  if (image.explanation.degraded) return;
-  await bucket.put(objectKey(key), image.png, {
+/**
+ * Stores one image: in this isolate at once, in R2 by the returned promise (which callers may leave to
+ * waitUntil). Degraded images are refused: they would pin a worse answer forever.
+ */
+export function writeCached(bucket: R2Bucket, key: string, image: CachedImage): Promise<unknown> {
+  if (image.explanation.degraded) return Promise.resolve();
+  hot.set(key, image);
+  return bucket.put(objectKey(key), image.png, {
     httpMetadata: { contentType: "image/png" },
     customMetadata: { explanation: JSON.stringify(image.explanation) },
   });

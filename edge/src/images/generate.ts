@@ -13,7 +13,7 @@ import { callGpu } from "../gpu/client.js";
 import { currentBundle, forgetBundle } from "../gpu/bundle.js";
 import { readCached, writeCached, type CachedImage } from "../cache/imageCache.js";
 import { SingleFlight } from "../cache/singleflight.js";
-import type { Settlement } from "../budget/TenantBudget.js";
+import { chargeFor, type Settlement } from "../budget/settlement.js";
 import { planImages, studentOnly, type ImageJob, type ImagePlan } from "./plan.js";
 import { bytesFromBase64 } from "./png.js";
 
@@ -23,6 +23,8 @@ export interface JobContext {
   caller: Caller;
   requestId: string;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Measures a step for Server-Timing, so the edge's own share of a response is visible per request. */
+  time: <T>(name: string, work: () => Promise<T>) => Promise<T>;
 }
 
 export interface ProducedImage {
@@ -110,16 +112,21 @@ async function reserve(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo) {
   throw insufficientCredits(first.remaining, plan.worstCase);
 }
 
-/** Stores what may be cached. Awaited (beside the settlement), so the very next identical request is a hit. */
-async function cacheImages(ctx: JobContext, plan: ImagePlan, outcome: Pick<Outcome, "images" | "bundle">): Promise<void> {
+/** Caches what may be cached: in the isolate at once, in R2 in the background. */
+function cacheImages(ctx: JobContext, plan: ImagePlan, outcome: Pick<Outcome, "images" | "bundle">): void {
   // A different bundle version answered than the keys were made for: its images belong under other keys.
   if (outcome.bundle.version !== plan.bundle.version) return;
-  await Promise.all(outcome.images.map((image, i) => writeCached(ctx.env.IMAGES, plan.cacheKeys[i]!, image)));
+  outcome.images.forEach((image, i) => ctx.waitUntil(writeCached(ctx.env.IMAGES, plan.cacheKeys[i]!, image)));
 }
 
-/** A miss: reserve, call, settle to what was spent, refund everything if anything fails. Caches what it may. */
+/**
+ * A miss: reserve the worst case, call, settle to what was spent, refund everything if the call fails.
+ * The settlement is sent before the response leaves but not awaited: until it lands the reservation still
+ * holds the (larger) worst case, so nothing can overspend meanwhile, and the charge is the same rule the
+ * object applies (what was spent, never more than was reserved).
+ */
 async function compute(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo): Promise<Outcome> {
-  const reserved = await reserve(ctx, plan, bundle);
+  const reserved = await ctx.time("reserve", () => reserve(ctx, plan, bundle));
   let outcome: Omit<Outcome, "charged">;
   try {
     const { answer, reason } = await callWithFallback(ctx, reserved.plan, bundle);
@@ -130,8 +137,10 @@ async function compute(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo): Pr
     await ctx.caller.budget.refund(reserved.reservation);
     throw error;
   }
-  const [charged] = await Promise.all([ctx.caller.budget.settle(reserved.reservation, settlementOf(outcome.images)), cacheImages(ctx, plan, outcome)]);
-  return { ...outcome, charged };
+  const settlement = settlementOf(outcome.images);
+  ctx.waitUntil(ctx.caller.budget.settle(reserved.reservation, settlement));
+  cacheImages(ctx, plan, outcome);
+  return { ...outcome, charged: chargeFor(settlement, reserved.plan.worstCase) };
 }
 
 function fromCache(ctx: JobContext, plan: ImagePlan, images: CachedImage[]): Outcome {
@@ -150,10 +159,10 @@ function fromCache(ctx: JobContext, plan: ImagePlan, images: CachedImage[]): Out
  * cache when every image is there; join an identical request already in flight; otherwise compute it.
  */
 export async function produceImages(ctx: JobContext, job: ImageJob): Promise<Outcome> {
-  const bundle = await currentBundle(ctx.env, ctx.requestId, ctx.waitUntil);
+  const bundle = await ctx.time("bundle", () => currentBundle(ctx.env, ctx.requestId, ctx.waitUntil));
   const plan = await planImages(ctx.caller.tier, bundle, job);
   if (!plan.seeded) return compute(ctx, plan, bundle);
-  const cached = await readCached(ctx.env.IMAGES, plan.cacheKeys);
+  const cached = await ctx.time("cache", () => readCached(ctx.env.IMAGES, plan.cacheKeys));
   if (cached) return fromCache(ctx, plan, cached);
   const flightKey = plan.cacheKeys.join(",");
   const running = flights.running(flightKey);

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { endTime, startTime } from "hono/timing";
 import { ApiError, TIERS } from "@understudy/shared";
 import type { AppEnv } from "../env.js";
 import { bearerToken, hashApiKey, looksLikeApiKey } from "../tenants/keys.js";
@@ -14,12 +15,14 @@ const unauthorized = () =>
 export const auth = createMiddleware<AppEnv>(async (c, next) => {
   const key = bearerToken(c.req.header("Authorization"));
   if (!key || !looksLikeApiKey(key)) throw unauthorized();
+  startTime(c, "auth", "API key: KV lookup, then the tenant's Durable Object");
   const hash = await hashApiKey(key);
   const tenant = await tenantForKeyHash(c.env, hash);
   if (!tenant) throw unauthorized();
   const budget = budgetOf(c.env, tenant);
   const record = await budget.authenticate(hash);
   if (!record) throw unauthorized();
+  endTime(c, "auth");
   c.set("caller", { tenant: record.name, tierName: record.tier, tier: TIERS[record.tier], budget });
   await next();
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { setMetric } from "hono/timing";
+import { endTime, setMetric, startTime } from "hono/timing";
 import { ApiError, GenerationRequest, ImagesResponse } from "@understudy/shared";
 import type { AppEnv } from "../env.js";
 import { produceImages, type JobContext } from "../images/generate.js";
@@ -48,7 +48,20 @@ const imageById = createRoute({
 });
 
 function jobContext(c: Context<AppEnv>): JobContext {
-  return { env: c.env, caller: c.get("caller"), requestId: c.get("requestId"), waitUntil: (p) => c.executionCtx.waitUntil(p) };
+  return {
+    env: c.env,
+    caller: c.get("caller"),
+    requestId: c.get("requestId"),
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+    time: async (name, work) => {
+      startTime(c, name);
+      try {
+        return await work();
+      } finally {
+        endTime(c, name);
+      }
+    },
+  };
 }
 
 /** Progressive delivery (server-sent stage events) arrives with the playground work; say so plainly. */

@@ -14,8 +14,19 @@ export function budgetOf(env: Env, tenant: string) {
   return env.BUDGETS.get(env.BUDGETS.idFromName(tenant));
 }
 
+/** Key hash → tenant, remembered briefly in the isolate. Safe: the tenant's object still checks every call. */
+const knownTenants = new Map<string, { tenant: string; until: number }>();
+const KNOWN_TTL_MS = 60_000;
+
 export async function tenantForKeyHash(env: Env, hash: string): Promise<string | null> {
-  return env.KEYS.get(`key:${hash}`, { cacheTtl: 60 });
+  const known = knownTenants.get(hash);
+  if (known && known.until > Date.now()) return known.tenant;
+  const tenant = await env.KEYS.get(`key:${hash}`, { cacheTtl: 60 });
+  if (tenant) {
+    if (knownTenants.size > 10_000) knownTenants.clear();
+    knownTenants.set(hash, { tenant, until: Date.now() + KNOWN_TTL_MS });
+  }
+  return tenant;
 }
 
 export interface CreatedKey {
