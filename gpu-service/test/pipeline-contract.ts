@@ -19,6 +19,8 @@ export function pipelineContract(name: string, bundleDir: () => string): void {
       const { info, manifest } = await load();
       expect(info.id).toBe(manifest.id);
       expect(info.calibrated_k).toContain(manifest.defaults.k);
+      // Serving never loads the evaluation-only judge.
+      expect(pipeline.components.judge).toBeNull();
     });
 
     it("keeps the student when τ is below every score", async () => {

@@ -11,7 +11,7 @@ import { JudgeConfig } from "./verdicts.js";
 const plan: ExperimentPlan = { ddimSteps: [2, 10], dpmSteps: [4], ks: [10, 90], batchSize: 2 };
 
 describe("the eval experiment", async () => {
-  const pipeline = await AdaptivePipeline.load(TINY_BUNDLE, { intraOpThreads: 1 });
+  const pipeline = await AdaptivePipeline.load(TINY_BUNDLE, { intraOpThreads: 1, withJudge: true });
   const config = await readConfig(TINY_BUNDLE, join("judge", "config.json"), JudgeConfig);
   const rows = await readEvalSet(join(TINY_BUNDLE, "eval", "prompts.jsonl"));
   const results = await runExperiment(pipeline, pipeline.components.judge!, config, rows, plan);

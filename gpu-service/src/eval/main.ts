@@ -25,11 +25,9 @@ const { values } = parseArgs({
   },
 });
 const dir = bundleDir(values.bundle);
-const pipeline = await AdaptivePipeline.load(dir, values.threads !== undefined ? { intraOpThreads: Number(values.threads) } : {});
-const { judge } = pipeline.components;
-const judgeEntry = pipeline.manifest.judge;
-if (!judge || !judgeEntry) throw new Error(`bundle ${pipeline.info.id} has no judge; the eval never scores with the oracle.`);
-const judgeConfig = await readConfig(dir, join(dirname(judgeEntry.model), "config.json"), JudgeConfig);
+const pipeline = await AdaptivePipeline.load(dir, { withJudge: true, ...(values.threads !== undefined ? { intraOpThreads: Number(values.threads) } : {}) });
+const judge = pipeline.components.judge!;
+const judgeConfig = await readConfig(dir, join(dirname(pipeline.manifest.judge!.model), "config.json"), JudgeConfig);
 const rows = await readEvalSet(join(dir, "eval", "prompts.jsonl"), values.limit !== undefined ? Number(values.limit) : undefined);
 const plan = { ...PAPER_PLAN, batchSize: Number(values.batch) };
 

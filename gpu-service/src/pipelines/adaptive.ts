@@ -1,5 +1,6 @@
 import {
   INTERNAL_API_VERSION,
+  refineSteps,
   type BundleInfo,
   type BundleManifest,
   type DegradedReason,
@@ -25,6 +26,8 @@ export interface PipelineOptions {
   executionProvider?: string;
   /** The teacher's sampler when not the manifest's (e.g. "dpmsolver++", the paper's fast baseline). */
   teacherSampler?: SamplerName;
+  /** Load the evaluation-only judge as well. */
+  withJudge?: boolean;
 }
 
 function bundleInfo(manifest: BundleManifest): BundleInfo {
@@ -67,7 +70,7 @@ export class AdaptivePipeline {
       ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}),
       ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
     };
-    const pipeline = new AdaptivePipeline(await loadComponents(bundleDir, settings));
+    const pipeline = new AdaptivePipeline(await loadComponents(bundleDir, settings, { judge: options.withJudge ?? false }));
     return options.teacherSampler ? pipeline.withTeacherSampler(options.teacherSampler) : pipeline;
   }
 
@@ -149,7 +152,8 @@ export class AdaptivePipeline {
   private missesDeadline(outcome: StudentOutcome, deadlineMs: number | undefined): boolean {
     if (deadlineMs === undefined) return false;
     const { job, decision } = outcome;
-    const steps = decision === "refine" ? Math.floor(job.teacherSteps * job.strength) : job.teacherSteps;
+    // Refinement and edits run the tail of the schedule, as the credits count it.
+    const steps = decision === "refine" || job.initImage ? refineSteps(job.teacherSteps, job.strength) : job.teacherSteps;
     return Date.now() + steps * this.teacherCallMs() > deadlineMs;
   }
 

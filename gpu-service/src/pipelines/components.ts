@@ -31,7 +31,13 @@ export interface PipelineComponents {
   vaeEncoder: VaeEncoder;
   vaeDecoder: VaeDecoder;
   oracle: Oracle;
+  /** Loaded only on request (evaluation); serving never needs it. */
   judge: Judge | null;
+}
+
+export interface ComponentOptions {
+  /** Also load the evaluation-only judge. */
+  judge?: boolean;
 }
 
 async function loadModel(bundle: Bundle, path: string, settings: SessionSettings): Promise<OnnxModel> {
@@ -80,7 +86,7 @@ export function withTeacherSampler(components: PipelineComponents, sampler: Samp
   return { ...components, teacher: { ...teacher, entry: { ...teacher.entry, sampler }, newScheduler } };
 }
 
-export async function loadComponents(bundleDir: string, settings: SessionSettings = {}): Promise<PipelineComponents> {
+export async function loadComponents(bundleDir: string, settings: SessionSettings = {}, options: ComponentOptions = {}): Promise<PipelineComponents> {
   const bundle = await readBundle(bundleDir);
   const { vae } = bundle;
   const { native_size } = bundle.manifest;
@@ -97,8 +103,14 @@ export async function loadComponents(bundleDir: string, settings: SessionSetting
     vaeEncoder: new VaeEncoder(await loadModel(bundle, vae.encoderModel, settings), vae.config),
     vaeDecoder: new VaeDecoder(await loadModel(bundle, vae.decoderModel, settings), vae.config),
     oracle: new Oracle(await loadModel(bundle, bundle.oracleModel, settings), bundle.manifest.oracle),
-    judge: bundle.judgeModel && bundle.manifest.judge ? new Judge(await loadModel(bundle, bundle.judgeModel, settings), bundle.manifest.judge) : null,
+    judge: options.judge ? await loadJudge(bundle, settings) : null,
   };
+}
+
+async function loadJudge(bundle: Bundle, settings: SessionSettings): Promise<Judge> {
+  const entry = bundle.manifest.judge;
+  if (!entry || !bundle.judgeModel) throw bundleError("understudy.json:judge", "the bundle declares no judge; evaluation needs one (it never scores with the oracle).");
+  return new Judge(await loadModel(bundle, bundle.judgeModel, settings), entry);
 }
 
 /** Latent dims [1, C, H/f, W/f] of one image, as diffusers' prepare_latents shapes them. */
