@@ -1,0 +1,81 @@
+"""Shared helpers: paths, device/threads, checkpointing, data caches."""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent
+RUNS = ROOT / "runs"
+DATA = ROOT / "data"
+BUNDLE = ROOT.parent / "models"
+
+
+def base_args(desc: str, **defaults) -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=desc)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("UNDERSTUDY_THREADS", "1")))
+    ap.add_argument("--seed", type=int, default=0)
+    for k, v in defaults.items():
+        ap.add_argument("--" + k.replace("_", "-"), type=type(v), default=v)
+    return ap
+
+
+def setup(args):
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    RUNS.mkdir(parents=True, exist_ok=True)
+    DATA.mkdir(parents=True, exist_ok=True)
+    return torch.device(args.device)
+
+
+def save_ckpt(path: Path, **state):
+    tmp = Path(str(path) + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_ckpt(path: Path, device="cpu"):
+    if not Path(path).exists():
+        return None
+    return torch.load(path, map_location=device)
+
+
+def render_cache(name: str, n: int, seed: int, p_two: float = 0.35):
+    """Rendered (images, ids, scenes-json, prompts) cached under training/data/."""
+    import pickle
+    from .world import make_dataset
+    f = DATA / f"{name}_{n}_{seed}.pkl"
+    if f.exists():
+        with open(f, "rb") as fh:
+            return pickle.load(fh)
+    t = time.time()
+    imgs, ids, scenes, prompts = make_dataset(n, seed, p_two)
+    d = (imgs, ids, scenes, prompts)
+    with open(f, "wb") as fh:
+        pickle.dump(d, fh)
+    print(f"rendered {n} scenes in {time.time()-t:.0f}s -> {f}", flush=True)
+    return d
+
+
+def to_tensor_img(u8: np.ndarray) -> torch.Tensor:
+    """uint8 [n,64,64,3] -> float [n,3,64,64] in [0,1]."""
+    return torch.from_numpy(u8).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+class Log:
+    def __init__(self, name):
+        self.f = open(RUNS / f"{name}.log", "a")
+
+    def __call__(self, *a):
+        s = time.strftime("%H:%M:%S ") + " ".join(str(x) for x in a)
+        print(s, flush=True)
+        self.f.write(s + "\n")
+        self.f.flush()

@@ -1,0 +1,286 @@
+"""All networks. Dense layers are written as 1x1 convolutions: Debian's torch uses a reference BLAS
+(nn.Linear / matmul are slow) while convolutions go through oneDNN."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .world import VOCAB, MAX_LEN
+
+
+def conv(ci, co, k=3, s=1):
+    return nn.Conv2d(ci, co, k, s, k // 2)
+
+
+def gn(c):
+    return nn.GroupNorm(min(8, c // 4), c)
+
+
+# ---------------------------------------------------------------------------------------------- judge
+class Judge(nn.Module):
+    """Evaluation-only attribute classifier. pixel_values [B,3,64,64] in [0,1] ->
+    presence [B,9] logits, colour [B,9,8], shape [B,9,6], size [B,9,2], background [B,9], features [B,128].
+
+    The image is 2x average-pooled to 32x32; each grid cell is judged by the same small CNN applied to a 20x20
+    crop (40x40 source pixels) centred on the cell centre (weights shared across the nine cells, so shape is
+    learned once); background and the global feature vector come from a pooled whole-image branch plus the
+    mean of the cell features."""
+
+    CENTRES = (9, 16, 23)  # cell centres 18/32/46 px at half resolution
+    HALF = 10
+
+    def __init__(self, width=32, feat=128):
+        super().__init__()
+        w = width
+        def blk(ci, co, s):
+            return nn.Sequential(nn.Conv2d(ci, co, 3, s, 1), nn.ReLU(inplace=True))
+        self.cell = nn.Sequential(blk(3, w, 1), blk(w, 2 * w, 2), blk(2 * w, 4 * w, 2))   # 20 -> 5x5
+        self.cell_fc = nn.Sequential(nn.Conv2d(4 * w, 128, 5), nn.ReLU(inplace=True))  # -> 1x1
+        self.cell_head = nn.Conv2d(128, 1 + 8 + 6 + 2, 1)
+        self.glob = nn.Sequential(blk(3, 16, 2), blk(16, 32, 2))                        # 8x8
+        self.bg_head = nn.Conv2d(32, 9, 1)
+        self.feat = nn.Conv2d(128 + 32, feat, 1)
+
+    def forward(self, x):
+        B = x.shape[0]
+        xs = F.avg_pool2d((x - 0.5) * 2, 2)
+        xp = F.pad(xs, (self.HALF,) * 4)  # zero (= mid-gray) padding
+        crops = [xp[:, :, cy:cy + 2 * self.HALF, cx:cx + 2 * self.HALF] for cy in self.CENTRES for cx in self.CENTRES]
+        h = self.cell_fc(self.cell(torch.stack(crops, 1).reshape(-1, 3, 2 * self.HALF, 2 * self.HALF)))  # [B*9,128,1,1]
+        o = self.cell_head(h).reshape(B, 9, 17)
+        gl = self.glob(xs).mean((2, 3), keepdim=True)                           # [B,32,1,1]
+        cf = h.reshape(B, 9, 128).mean(1)[:, :, None, None]
+        f = F.relu(self.feat(torch.cat([cf, gl], 1))).flatten(1)
+        return {"presence": o[:, :, 0], "colour": o[:, :, 1:9], "shape": o[:, :, 9:15],
+                "size": o[:, :, 15:17], "background": self.bg_head(gl).flatten(1), "features": f}
+
+
+# ---------------------------------------------------------------------------------------------- oracle
+class Oracle(nn.Module):
+    """Cheap (prompt, image) scorer: pixel_values [B,3,64,64] in [0,1], input_ids [B,L] -> score [B]."""
+
+    def __init__(self, width=16, d=64):
+        super().__init__()
+        w = width
+        def blk(ci, co, s):
+            return nn.Sequential(nn.Conv2d(ci, co, 3, s, 1), nn.BatchNorm2d(co), nn.ReLU(inplace=True))
+        self.img = nn.Sequential(blk(3, w, 2), blk(w, 2 * w, 2), blk(2 * w, 4 * w, 2), blk(4 * w, 4 * w, 1))  # 8x8
+        self.img_fc = nn.Conv2d(4 * w, 2 * d, 4, 2, 1)  # -> 4x4
+        self.img_fc2 = nn.Conv2d(2 * d, 2 * d, 4)
+        self.emb = nn.Embedding(len(VOCAB), d)
+        self.pos = nn.Parameter(torch.randn(1, d, 1, MAX_LEN) * 0.02)
+        self.txt = nn.Sequential(nn.Conv2d(d, d, (1, 3), 1, (0, 1)), nn.ReLU(inplace=True),
+                                 nn.Conv2d(d, d, (1, 3), 1, (0, 1)), nn.ReLU(inplace=True))
+        self.txt_fc = nn.Conv2d(d * 1, 2 * d, (1, MAX_LEN))
+        self.mlp = nn.Sequential(nn.Conv2d(6 * d, 2 * d, 1), nn.ReLU(inplace=True), nn.Conv2d(2 * d, 1, 1))
+
+    def forward(self, pixel_values, input_ids):
+        i = F.relu(self.img_fc2(F.relu(self.img_fc(self.img((pixel_values - 0.5) * 2)))))  # [B,2d,1,1]
+        e = self.emb(input_ids).transpose(1, 2).unsqueeze(2) + self.pos        # [B,d,1,L]
+        t = F.relu(self.txt_fc(self.txt(e)))                                   # [B,2d,1,1]
+        return self.mlp(torch.cat([i, t, i * t], 1)).flatten(1)[:, 0]
+
+
+# ---------------------------------------------------------------------------------------------- VAE
+class ResBlock(nn.Module):
+    def __init__(self, ci, co, temb=None):
+        super().__init__()
+        self.n1, self.c1 = gn(ci), conv(ci, co)
+        self.n2, self.c2 = gn(co), conv(co, co)
+        self.skip = nn.Conv2d(ci, co, 1) if ci != co else nn.Identity()
+        self.t = nn.Conv2d(temb, co, 1) if temb else None
+
+    def forward(self, x, t=None):
+        h = self.c1(F.silu(self.n1(x)))
+        if self.t is not None:
+            h = h + self.t(t)
+        h = self.c2(F.silu(self.n2(h)))
+        return self.skip(x) + h
+
+
+class Up(nn.Module):  # pixel-shuffle upsampling (ConvTranspose2d is slow here)
+    def __init__(self, ci, co):
+        super().__init__()
+        self.c = nn.Conv2d(ci, co * 4, 3, 1, 1)
+
+    def forward(self, x):
+        return F.pixel_shuffle(self.c(x), 2)
+
+
+class NearestUp(nn.Module):
+    def __init__(self, ci, co):
+        super().__init__()
+        self.c = nn.Conv2d(ci, co, 3, 1, 1)
+
+    def forward(self, x):
+        return self.c(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+
+
+class VAEEncoder(nn.Module):
+    """sample [B,3,64,64] in [-1,1] -> latent_parameters [B,8,16,16] (mean || logvar), f=4.
+    All work happens at 16x16 (pixel-unshuffle 4x4 patches) to be cheap on CPU."""
+
+    def __init__(self, c=64, zc=4):
+        super().__init__()
+        self.net = nn.Sequential(nn.PixelUnshuffle(4), nn.Conv2d(48, c, 1), nn.SiLU(), conv(c, c), nn.SiLU(),
+                                 conv(c, c), nn.SiLU(), conv(c, 2 * zc, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class VAEDecoder(nn.Module):
+    """latent_sample [B,4,16,16] -> sample [B,3,64,64] in ~[-1,1] (pixel-shuffle 4 of a 16x16 map)."""
+
+    def __init__(self, c=96, zc=4):
+        super().__init__()
+        self.net = nn.Sequential(conv(zc, c), nn.SiLU(), conv(c, c), nn.SiLU(), conv(c, c), nn.SiLU(), conv(c, c),
+                                 nn.SiLU(), nn.Conv2d(c, 2 * c, 1), nn.SiLU(), nn.Conv2d(2 * c, 48, 1),
+                                 nn.PixelShuffle(4))
+
+    def forward(self, z):
+        return self.net(z)
+
+
+# ---------------------------------------------------------------------------------------------- text encoder
+class Attention(nn.Module):
+    """Multi-head attention on [B,C,1,N] token maps (projections are 1x1 convs)."""
+
+    def __init__(self, c, heads, ctx=None):
+        super().__init__()
+        ctx = ctx or c
+        self.h = heads
+        self.q = nn.Conv2d(c, c, 1)
+        self.kv = nn.Conv2d(ctx, 2 * c, 1)
+        self.o = nn.Conv2d(c, c, 1)
+
+    def forward(self, x, ctx=None):
+        B, C, H, W = x.shape
+        ctx = x if ctx is None else ctx
+        q = self.q(x).reshape(B, self.h, C // self.h, H * W)
+        k, v = self.kv(ctx).reshape(B, 2, self.h, C // self.h, -1).unbind(1)
+        a = torch.softmax(torch.matmul(q.transpose(2, 3), k) * (C // self.h) ** -0.5, dim=-1)  # [B,h,N,M]
+        out = torch.matmul(v, a.transpose(2, 3)).reshape(B, C, H, W)
+        return self.o(out)
+
+
+class ChanNorm(nn.Module):
+    """LayerNorm over the channel axis of a [B,C,1,N] token map (per token)."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(1, c, 1, 1))
+        self.b = nn.Parameter(torch.zeros(1, c, 1, 1))
+
+    def forward(self, x):
+        m = x.mean(1, keepdim=True)
+        v = ((x - m) ** 2).mean(1, keepdim=True)
+        return (x - m) / torch.sqrt(v + 1e-5) * self.w + self.b
+
+
+class TextEncoder(nn.Module):
+    """input_ids [B,L] int64 -> last_hidden_state [B,L,D]."""
+
+    def __init__(self, d=128, layers=2, heads=4):
+        super().__init__()
+        self.emb = nn.Embedding(len(VOCAB), d)
+        self.pos = nn.Parameter(torch.randn(1, d, 1, MAX_LEN) * 0.02)
+        self.layers = nn.ModuleList()
+        for _ in range(layers):
+            self.layers.append(nn.ModuleDict(dict(n1=ChanNorm(d), att=Attention(d, heads), n2=ChanNorm(d),
+                                                  mlp=nn.Sequential(nn.Conv2d(d, 4 * d, 1), nn.GELU(), nn.Conv2d(4 * d, d, 1)))))
+        self.nf = ChanNorm(d)
+        self.d = d
+
+    def forward_map(self, ids):
+        x = self.emb(ids).transpose(1, 2).unsqueeze(2) + self.pos[..., : ids.shape[1]]  # [B,D,1,L]
+        for l in self.layers:
+            x = x + l["att"](l["n1"](x))
+            x = x + l["mlp"](l["n2"](x))
+        return self.nf(x)  # [B,D,1,L]
+
+    def forward(self, input_ids):
+        return self.forward_map(input_ids).squeeze(2).transpose(1, 2)
+
+
+# ---------------------------------------------------------------------------------------------- UNet
+def timestep_embedding(t, dim):
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
+    a = t.float()[:, None] * freqs[None]
+    return torch.cat([torch.cos(a), torch.sin(a)], 1)  # diffusers flip_sin_to_cos=True order
+
+
+class XBlock(nn.Module):
+    def __init__(self, ci, co, temb, ctx, heads, attn):
+        super().__init__()
+        self.res = ResBlock(ci, co, temb)
+        self.attn = attn
+        if attn:
+            self.n1, self.sa = gn(co), Attention(co, heads)
+            self.n2, self.ca = gn(co), Attention(co, heads, ctx)
+
+    def forward(self, x, t, ctx):
+        x = self.res(x, t)
+        if self.attn:
+            x = x + self.sa(self.n1(x))
+            x = x + self.ca(self.n2(x), ctx)
+        return x
+
+
+class UNet(nn.Module):
+    """sample [B,4,16,16], timestep [B] int64, encoder_hidden_states [B,L,D] -> out_sample [B,4,16,16]."""
+
+    def __init__(self, ch=(64, 128), ctx=128, heads=4, zc=4, attn=(False, True)):
+        super().__init__()
+        self.ch = ch
+        te = ch[0] * 4
+        self.temb = nn.Sequential(nn.Conv2d(ch[0], te, 1), nn.SiLU(), nn.Conv2d(te, te, 1))
+        self.cin = conv(zc, ch[0])
+        self.down = nn.ModuleList()
+        self.downs = nn.ModuleList()
+        c = ch[0]
+        skips = [c]
+        for i, co in enumerate(ch):
+            self.down.append(XBlock(c, co, te, ctx, heads, attn[i]))
+            c = co
+            skips.append(c)
+            if i < len(ch) - 1:
+                self.downs.append(conv(c, c, 3, 2))
+                skips.append(c)
+        self.mid = XBlock(c, c, te, ctx, heads, True)
+        self.up = nn.ModuleList()
+        self.ups = nn.ModuleList()
+        for i, co in reversed(list(enumerate(ch))):
+            blocks = nn.ModuleList()
+            for j in range(2):
+                blocks.append(XBlock(c + skips.pop(), co, te, ctx, heads, attn[i]))
+                c = co
+            self.up.append(blocks)
+            if i > 0:
+                self.ups.append(NearestUp(c, ch[i - 1]))
+                c = ch[i - 1]
+        self.nout = gn(c)
+        self.cout = conv(c, zc)
+
+    def forward(self, sample, timestep, encoder_hidden_states):
+        t = self.temb(timestep_embedding(timestep, self.ch[0])[:, :, None, None])
+        ctx = encoder_hidden_states.transpose(1, 2).unsqueeze(2)  # [B,D,1,L]
+        h = self.cin(sample)
+        hs = [h]
+        for i, b in enumerate(self.down):
+            h = b(h, t, ctx)
+            hs.append(h)
+            if i < len(self.downs):
+                h = self.downs[i](h)
+                hs.append(h)
+        h = self.mid(h, t, ctx)
+        for i, blocks in enumerate(self.up):
+            for b in blocks:
+                h = b(torch.cat([h, hs.pop()], 1), t, ctx)
+            if i < len(self.ups):
+                h = self.ups[i](h)
+        return self.cout(F.silu(self.nout(h)))

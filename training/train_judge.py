@@ -1,0 +1,67 @@
+"""Train the evaluation-only judge on renders (with augmentation). Resumable; skips when complete."""
+import torch
+import torch.nn.functional as F
+
+from .common import RUNS, Log, base_args, load_ckpt, render_cache, save_ckpt, setup, to_tensor_img
+from .augment import judge_augment
+from .models import Judge
+from .world import scene_targets
+
+
+def judge_loss(out, pres, col, shp, siz, bg):
+    l = F.binary_cross_entropy_with_logits(out["presence"], pres) * 2
+    m = pres > 0
+    l = l + F.cross_entropy(out["colour"][m], col[m]) + F.cross_entropy(out["shape"][m], shp[m]) \
+        + F.cross_entropy(out["size"][m], siz[m]) + F.cross_entropy(out["background"], bg)
+    return l
+
+
+def main():
+    args = base_args("train judge", steps=1500, batch=32, lr=1e-3, n=40000).parse_args()
+    dev = setup(args)
+    log = Log("judge")
+    ck = RUNS / "judge.pt"
+    st = load_ckpt(ck)
+    if st and st["step"] >= args.steps:
+        log("judge complete, skipping")
+        return
+    imgs, _, scenes, _ = render_cache("train", args.n, 1)
+    X = to_tensor_img(imgs)
+    T = [torch.from_numpy(a) for a in scene_targets(scenes)]
+    net = Judge().to(dev)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps, pct_start=0.1)
+    step = 0
+    if st:
+        net.load_state_dict(st["model"]); opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"]); step = st["step"]
+    g = torch.Generator().manual_seed(args.seed + step)
+    net.train()
+    while step < args.steps:
+        idx = torch.randint(0, len(X), (args.batch,), generator=g)
+        x = judge_augment(X[idx], g).to(dev)
+        out = net(x)
+        loss = judge_loss(out, *[t[idx].to(dev) for t in T])
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step(); step += 1
+        if step % 100 == 0:
+            m = T[0][idx] > 0
+            acc = (out["shape"].argmax(-1).cpu()[m] == T[2][idx][m]).float().mean().item()
+            log(f"step {step} loss {loss.item():.4f} shape_acc {acc:.3f}")
+        if step % 500 == 0 or step == args.steps:
+            save_ckpt(ck, model=net.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), step=step)
+    # held-out accuracy on clean renders
+    net.eval()
+    imgs, _, scenes, _ = render_cache("judgeval", 2000, 2)
+    with torch.no_grad():
+        out = net(to_tensor_img(imgs).to(dev))
+    pres, col, shp, siz, bg = [torch.from_numpy(a) for a in scene_targets(scenes)]
+    m = pres > 0
+    o = {k: v.cpu() for k, v in out.items()}
+    log("heldout presence", ((o["presence"] > 0).float() == pres).all(1).float().mean().item(),
+        "colour", (o["colour"].argmax(-1)[m] == col[m]).float().mean().item(),
+        "shape", (o["shape"].argmax(-1)[m] == shp[m]).float().mean().item(),
+        "size", (o["size"].argmax(-1)[m] == siz[m]).float().mean().item(),
+        "bg", (o["background"].argmax(-1) == bg).float().mean().item())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Write models/README.md from the bundle's manifest and the measured numbers (runs/eval.json,
+runs/verify_results.json, runs/vae_check.json, logs)."""
+import json
+from pathlib import Path
+
+from .common import BUNDLE, RUNS
+
+
+def _j(p):
+    p = Path(p)
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def pct(x):
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def table(ev):
+    rows = []
+    for k in ("1obj", "2obj"):
+        t, s = ev.get(f"teacher_{k}"), ev.get(f"student_{k}")
+        if not t:
+            continue
+        rows.append(f"| {k[0]}-object ({t['n']} prompts) | " + " | ".join(
+            f"{pct(t[a])} / {pct(s[a])}" for a in ("colour", "shape", "size", "position", "background", "count", "all_right")) + " |")
+    return "\n".join(rows)
+
+
+def main():
+    man = _j(BUNDLE / "understudy.json")
+    ev = _j(BUNDLE / "eval" / "metrics.json")
+    ver = _j(RUNS / "verify_results.json")
+    vae = _j(RUNS / "vae_check.json")
+    tcfg = _j(BUNDLE / "unet" / "config.json")
+    scfg = _j(BUNDLE / "student_unet" / "config.json")
+    vcfg = _j(BUNDLE / "vae_decoder" / "config.json")
+    tm = ver.get("timingsMs", {})
+    size_mb = sum(f.stat().st_size for f in BUNDLE.rglob("*") if f.is_file()) / 1e6
+    vae_txt = ""
+    if vae:
+        c, r = vae.get("clean_1obj", {}), vae.get("recon_1obj", {})
+        c2, r2 = vae.get("clean_2obj", {}), vae.get("recon_2obj", {})
+        vae_txt = (f"Judge on 1000 held-out renders, clean → VAE reconstruction: one-object all-attributes-right "
+                   f"{pct(c.get('all_right'))} → {pct(r.get('all_right'))} (shape {pct(c.get('shape'))} → {pct(r.get('shape'))}); "
+                   f"two-object {pct(c2.get('all_right'))} → {pct(r2.get('all_right'))}. Reconstruction MSE (0-1 pixels) "
+                   f"{vae.get('recon_mse', float('nan')):.5f}.")
+    text = f"""# The shapes-world bundle (`models/`)
+
+This folder is the embedded default model bundle of issue 3: a small text-to-image latent diffusion "world" trained
+on CPU by `training/` (see `training/README.md`), exported in the Stable Diffusion ONNX layout plus our manifest.
+**Version `{man.get('version')}`** (changes with every re-export; part of every cache key).
+
+## Files
+| path | what | inputs → outputs |
+| --- | --- | --- |
+| `understudy.json` | manifest (`shared/src/bundle.ts` schema) | |
+| `model_index.json` | diffusers-style component list (plus `student_unet`, `student_scheduler`, `oracle`, `judge`) | |
+| `tokenizer/tokenizer.json`, `tokenizer_config.json` | HF tokenizers WordLevel, lowercase normaliser, `Whitespace` pre-tokenizer (`\\w+|[^\\w\\s]+`), template `[BOS] $A [EOS]`; ids: `[PAD]`=0 `[UNK]`=1 `[BOS]`=2 `[EOS]`=3 | text → ids. **Callers pad with 0 to `model_max_length`=32 and truncate to 32** (CLIP-style `max_length` padding; tokenizers.js does not pad by itself). Empty prompt `""` = `[2,3,0,…]` is the CFG negative. |
+| `text_encoder/model.onnx` | 2-layer bidirectional transformer, D=128 (no padding mask: pads are always 32 long) | `input_ids` int64 [B,L] → `last_hidden_state` f32 [B,L,128] |
+| `vae_encoder/model.onnx` | KL autoencoder encoder, f=4 | `sample` f32 [B,3,64,64] in [-1,1] → `latent_parameters` [B,8,16,16] = mean ‖ log-variance (unscaled) |
+| `vae_decoder/model.onnx` | decoder | `latent_sample` [B,4,16,16] (already divided by `scaling_factor`) → `sample` [B,3,64,64] in ≈[-1,1] (clamp) |
+| `vae_*/config.json` | `scaling_factor` = {vcfg.get('scaling_factor')} (latents fed to the UNets = mean × scaling_factor, ≈ unit std), `latent_channels` 4 | |
+| `unet/model.onnx` | teacher UNet ({tcfg.get('block_out_channels')} channels, self+cross attention at 8×8), v-prediction | `sample` f32 [B,4,16,16], `timestep` int64 [B], `encoder_hidden_states` f32 [B,L,128] → `out_sample` [B,4,16,16] (v) |
+| `scheduler/scheduler_config.json` | DDIMScheduler: `squaredcos_cap_v2`, `v_prediction`, `trailing`, `set_alpha_to_one` true | |
+| `student_unet/model.onnx` | latent-consistency-distilled student, same I/O as the teacher (no `timestep_cond`: guidance {scfg.get('distilled_guidance_scale')} is baked in) | same as `unet` (output v; the LCM scheduler turns it into the consistency function) |
+| `student_scheduler/scheduler_config.json` | LCMScheduler, same betas, `original_inference_steps` 50, `timestep_scaling` 10 | |
+| `oracle/model.onnx` | cheap (prompt, image) scorer (ImageReward's role) | `pixel_values` f32 [B,3,64,64] in [0,1], `input_ids` int64 [B,L] → `score` f32 [B] (a logit; higher = better match) |
+| `judge/model.onnx` | evaluation-only attribute classifier (never used for serving) | `pixel_values` f32 [B,3,64,64] in [0,1] → `presence` [B,9], `colour` [B,9,8], `shape` [B,9,6], `size` [B,9,2], `background` [B,9] (all logits), `features` [B,128] |
+| `judge/config.json` | label orders: cells, colours, shapes, sizes, backgrounds | |
+| `judge/reference_stats.json` | `mean` [128] and `cov` [128×128] of judge `features` on 5000 clean renders (for the Fréchet distance) | |
+| `calibration/prompts.txt` | 512 prompts from the training distribution (canonical, attribute-omitting variants, paraphrases) | |
+| `eval/prompts.jsonl` | 600 held-out canonical prompts (400 one-object, 200 two-object) `{{prompt, seed, objects:[{{colour,shape,size,position}}], background}}` | |
+| `eval/metrics.json` | the measured numbers below | |
+
+Label orders (also in `judge/config.json`): cells = `top left, top, top right, left, center, right, bottom left,
+bottom, bottom right` (row-major); colours = `red, green, blue, yellow, purple, orange, white, black`;
+shapes = `circle, square, triangle, star, ring, cross`; sizes = `small, large`; backgrounds = the 8 colours + `gray`.
+
+## Sampling (what the numbers below used; the TypeScript samplers implement the same diffusers schedulers)
+- Noise: per image a PyTorch CPU generator `torch.Generator().manual_seed(seed)`; latents `randn([1,4,16,16])` first,
+  then (student) one `randn([1,4,16,16])` per LCM re-noising step from the same generator.
+- Teacher: DDIM, 50 steps, trailing spacing (timesteps 999, 979, …, 19), η=0, classifier-free guidance
+  v = v_uncond + {man.get('teacher', {}).get('guidance')}·(v_cond − v_uncond) with the empty prompt as negative.
+- Student: LCMScheduler with {man.get('student', {}).get('steps')} steps, timesteps {man.get('student', {}).get('timesteps')} (`set_timesteps(N, original_inference_steps=50)`:
+  N=1 → [999], 2 → [999, 499], 3 → [999, 679, 339], 4 → [999, 759, 499, 259]); one UNet call per step, no CFG.
+  denoised = c_out(t)·x0(v) + c_skip(t)·x_t, c_skip = 0.25/((10t)²+0.25), c_out = 10t/√((10t)²+0.25).
+  The student was distilled on all 50 DDIM-skip timesteps (19 … 999), so any N in 1–4 is valid; 2 is the default.
+- Decode: `vae_decoder(latents / scaling_factor)`, image = clamp((x+1)/2, 0, 1).
+
+## Judge protocol (the TypeScript eval mirrors `training/judging.py`)
+For an image and a parsed canonical prompt: a cell is *occupied* when `presence` logit > 0. For each prompt object:
+`position` is right iff its named cell is occupied; its colour/shape/size are read at that cell if occupied, else at
+the not-yet-used occupied cell with the highest logit for the expected colour (all wrong if none); each is right iff
+the argmax equals the prompt's value. `background` right iff argmax = prompt background; `count` right iff the number
+of occupied cells equals the number of prompt objects. Attributes a prompt omits are not scored. "All right" = every
+scored attribute right. Fidelity: Fréchet distance between the Gaussian of judge `features` over a set of images and
+`reference_stats.json`; per image (for ties in student-vs-teacher) −‖features − reference mean‖.
+Student beats teacher on a pair (same prompt and seed) iff it has more attributes right, or equally many and better
+per-image fidelity.
+
+## Measured numbers (bundle `{man.get('version')}`; {ev.get('n_prompts', 'n/a')} held-out canonical prompts, fixed seeds)
+Teacher (DDIM 50, guidance {ev.get('guidance')}) / student ({ev.get('student_steps')} LCM steps), judge accuracy:
+
+| prompts | colour | shape | size | position | background | count | all right |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{table(ev)}
+
+- Student judged better than the teacher (more attributes, or equal and better fidelity): **{pct(ev.get('student_beats_teacher'))}** of pairs
+  (strictly more attributes: {pct(ev.get('student_more_attributes'))}; teacher strictly more: {pct(ev.get('teacher_more_attributes'))}).
+- Judge Fréchet distance to real renders: teacher {ev.get('fd_judge_teacher', float('nan')):.3f}, student {ev.get('fd_judge_student', float('nan')):.3f}.
+- Oracle Spearman vs the judge's number of attributes right, on student samples: **{ev.get('oracle_spearman_student', float('nan')):.3f}**
+  (on teacher samples {ev.get('oracle_spearman_teacher', float('nan')):.3f}; pooled {ev.get('oracle_spearman_all', float('nan')):.3f}).
+- {vae_txt}
+- onnxruntime-node on this 2-core CPU (1 intra-op thread, shared machine, so noisy): text encoder {tm.get('text_encoder_b1')} ms,
+  teacher UNet at batch 2 {tm.get('teacher_unet_b2')} ms, student UNet {tm.get('student_unet_b1')} ms, decoder {tm.get('vae_decoder_b1')} ms,
+  oracle {tm.get('oracle_b1')} ms; **student image (text encoder + {man.get('student', {}).get('steps')} steps + decode + oracle) {tm.get('student_image')} ms**;
+  **50-step teacher image with CFG {tm.get('teacher_image_50_cfg')} ms**.
+- ONNX vs PyTorch max abs difference: {json.dumps(ver.get('maxAbsDiff', {}))}; tokenizer ids (tokenizers.js vs Python): {ver.get('tokenizer')}.
+- Bundle size: {size_mb:.1f} MB.
+
+Targets of issue 3 for comparison: teacher one-object colour/size/position/background ≥ 97%, shape ≥ 85%, all ≥ 80%;
+two-object all ≥ 50%; student beats teacher ≥ 15%; oracle Spearman ≥ 0.5; student image < 50 ms; teacher image < 1 s.
+
+## How it was trained (details and reproduction: `training/README.md`)
+Teacher: {tcfg.get('train_steps')} steps (batch 32, AdamW 5e-4, EMA) of text encoder + UNet jointly on 40k cached latents,
+v-prediction, 10% empty-prompt dropout. Student: {scfg.get('distill_steps')} steps of latent consistency distillation
+(skip 20 of the 50-step DDIM schedule, guidance {scfg.get('distilled_guidance_scale')} built in, EMA-0.95 target, pseudo-Huber loss).
+Oracle: trained without the judge on renders whose scene has m prompt attributes perturbed plus degradations.
+Judge: trained on augmented renders. Reproduce: `training/build_bundle.sh` (resumable; `DEVICE=cuda` on a GPU).
+"""
+    (BUNDLE / "README.md").write_text(text)
+    print("wrote models/README.md")
+
+
+if __name__ == "__main__":
+    main()
