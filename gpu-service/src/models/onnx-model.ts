@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import * as ort from "onnxruntime-node";
 import { bundleError } from "../bundle/errors.js";
+import { fromHalfArray, toHalfArray } from "./float16.js";
 
 export type TensorMetadata = ort.InferenceSession.TensorValueMetadata;
 
@@ -87,9 +88,18 @@ export function idsTensor(meta: TensorMetadata, ids: Int32Array, dims: readonly 
   return new ort.Tensor("int32", ids, dims);
 }
 
-/** Reads a float32 output, naming the model when the graph returned something else. */
+/** Float element types a graph may declare; the pipelines compute in float32 and convert at the boundary. */
+export const FLOAT_TYPES = ["float32", "float16"] as const;
+
+/** A float input in the precision the graph declares. */
+export function floatTensor(meta: TensorMetadata, data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return meta.type === "float16" ? new ort.Tensor("float16", toHalfArray(data), dims) : new ort.Tensor("float32", data, dims);
+}
+
+/** Reads a float output as float32, naming the model when the graph returned something else. */
 export function floatOutput(model: OnnxModel, result: ort.InferenceSession.ReturnType, name: string): FloatTensor {
   const tensor = result[name];
-  if (!tensor || tensor.type !== "float32") throw bundleError(`${model.where}:${name}`, `expected a float32 output, got ${tensor?.type ?? "nothing"}.`);
-  return { data: tensor.data as Float32Array, dims: tensor.dims };
+  if (tensor?.type === "float32") return { data: tensor.data as Float32Array, dims: tensor.dims };
+  if (tensor?.type === "float16") return { data: fromHalfArray(tensor.data as Uint16Array), dims: tensor.dims };
+  throw bundleError(`${model.where}:${name}`, `expected a float output, got ${tensor?.type ?? "nothing"}.`);
 }

@@ -1,9 +1,9 @@
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import type { ScorerEntry } from "@understudy/shared";
 import { resizeImages } from "../image/resize.js";
 import { toSignedRange } from "../image/processing.js";
 import type { TokenIds } from "../tokenizer/prompt-tokenizer.js";
-import { floatOutput, idsTensor, type FloatTensor, type OnnxModel } from "./onnx-model.js";
+import { FLOAT_TYPES, floatOutput, floatTensor, idsTensor, type FloatTensor, type OnnxModel } from "./onnx-model.js";
 
 /**
  * An image model: `pixel_values` [B,3,S,S] (+ `input_ids` [B,L] when the graph reads the prompt). Images
@@ -11,19 +11,20 @@ import { floatOutput, idsTensor, type FloatTensor, type OnnxModel } from "./onnx
  */
 class ImageModel {
   protected readonly idsMeta;
+  private readonly pixelsMeta;
 
   constructor(
     readonly model: OnnxModel,
     private readonly entry: ScorerEntry,
   ) {
-    model.expectType("pixel_values", ["float32"]);
+    this.pixelsMeta = model.expectType("pixel_values", FLOAT_TYPES);
     this.idsMeta = model.hasInput("input_ids") ? model.expectType("input_ids", ["int32", "int64"]) : null;
   }
 
   protected async runOn(images: FloatTensor, tokens?: TokenIds): Promise<ort.InferenceSession.ReturnType> {
     const sized = resizeImages(images, this.entry.image_size, this.entry.image_size);
     const pixels = this.entry.pixel_range === "-1_1" ? toSignedRange(sized) : sized;
-    const feeds: Record<string, ort.Tensor> = { pixel_values: new ort.Tensor("float32", pixels.data, pixels.dims) };
+    const feeds: Record<string, ort.Tensor> = { pixel_values: floatTensor(this.pixelsMeta, pixels.data, pixels.dims) };
     if (this.idsMeta && tokens) feeds["input_ids"] = idsTensor(this.idsMeta, tokens.ids, [tokens.batch, tokens.length]);
     return this.model.run(feeds);
   }

@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { bundleError } from "../bundle/errors.js";
-import { floatOutput, type FloatTensor, type OnnxModel, type TensorMetadata } from "./onnx-model.js";
+import { FLOAT_TYPES, floatOutput, floatTensor, type FloatTensor, type OnnxModel, type TensorMetadata } from "./onnx-model.js";
 
 export interface UnetInputs {
   sample: FloatTensor;
@@ -16,6 +16,8 @@ export interface UnetInputs {
  * (+ `timestep_cond` for LCM exports) → the model output of the first graph output (`out_sample`).
  */
 export class Unet {
+  private readonly sampleMeta: TensorMetadata;
+  private readonly contextMeta: TensorMetadata;
   private readonly timestepMeta: TensorMetadata;
   private readonly output: string;
   /** Whether the graph takes a guidance embedding as `timestep_cond` (LCM exports). */
@@ -24,9 +26,9 @@ export class Unet {
   readonly timestepCondDim: number | null;
 
   constructor(readonly model: OnnxModel) {
-    model.expectType("sample", ["float32"]);
-    model.expectType("encoder_hidden_states", ["float32"]);
-    this.timestepMeta = model.expectType("timestep", ["float32", "int64", "int32"]);
+    this.sampleMeta = model.expectType("sample", FLOAT_TYPES);
+    this.contextMeta = model.expectType("encoder_hidden_states", FLOAT_TYPES);
+    this.timestepMeta = model.expectType("timestep", [...FLOAT_TYPES, "int64", "int32"]);
     this.output = model.outputName("out_sample");
     this.takesTimestepCond = model.hasInput("timestep_cond");
     this.timestepCondDim = this.takesTimestepCond ? condWidth(model) : null;
@@ -35,20 +37,20 @@ export class Unet {
   async predict(inputs: UnetInputs): Promise<Float32Array> {
     const batch = inputs.sample.dims[0] ?? 1;
     const feeds: Record<string, ort.Tensor> = {
-      sample: new ort.Tensor("float32", inputs.sample.data, inputs.sample.dims),
+      sample: floatTensor(this.sampleMeta, inputs.sample.data, inputs.sample.dims),
       timestep: timestepTensor(this.timestepMeta, inputs.timestep, batch),
-      encoder_hidden_states: new ort.Tensor("float32", inputs.encoderHiddenStates.data, inputs.encoderHiddenStates.dims),
+      encoder_hidden_states: floatTensor(this.contextMeta, inputs.encoderHiddenStates.data, inputs.encoderHiddenStates.dims),
     };
     if (this.takesTimestepCond) {
       if (!inputs.timestepCond) throw bundleError(`${this.model.where}:timestep_cond`, "the UNet needs a guidance embedding; set student.embedded_guidance in understudy.json.");
-      feeds["timestep_cond"] = new ort.Tensor("float32", inputs.timestepCond.data, inputs.timestepCond.dims);
+      feeds["timestep_cond"] = floatTensor(this.model.input("timestep_cond"), inputs.timestepCond.data, inputs.timestepCond.dims);
     }
     return floatOutput(this.model, await this.model.run(feeds), this.output).data;
   }
 }
 
 function condWidth(model: OnnxModel): number | null {
-  const meta = model.expectType("timestep_cond", ["float32"]);
+  const meta = model.expectType("timestep_cond", FLOAT_TYPES);
   const width = meta.shape[1];
   return typeof width === "number" ? width : null;
 }
@@ -62,5 +64,5 @@ export function timestepTensor(meta: TensorMetadata, timestep: number, batch: nu
   const count = dims[0] ?? 1;
   if (meta.type === "int64") return new ort.Tensor("int64", new BigInt64Array(count).fill(BigInt(Math.round(timestep))), dims);
   if (meta.type === "int32") return new ort.Tensor("int32", new Int32Array(count).fill(Math.round(timestep)), dims);
-  return new ort.Tensor("float32", new Float32Array(count).fill(timestep), dims);
+  return floatTensor(meta, new Float32Array(count).fill(timestep), dims);
 }

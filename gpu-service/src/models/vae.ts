@@ -1,6 +1,5 @@
-import * as ort from "onnxruntime-node";
 import type { VaeConfig } from "../bundle/configs.js";
-import { floatOutput, type FloatTensor, type OnnxModel } from "./onnx-model.js";
+import { FLOAT_TYPES, floatOutput, floatTensor, type FloatTensor, type OnnxModel, type TensorMetadata } from "./onnx-model.js";
 
 /**
  * The VAE's encoder: `sample` [B,3,H,W] in [-1,1] → latents scaled by the config's `scaling_factor`.
@@ -10,17 +9,18 @@ import { floatOutput, type FloatTensor, type OnnxModel } from "./onnx-model.js";
  */
 export class VaeEncoder {
   private readonly output: string;
+  private readonly inputMeta: TensorMetadata;
 
   constructor(
     readonly model: OnnxModel,
     private readonly config: VaeConfig,
   ) {
-    model.expectType("sample", ["float32"]);
+    this.inputMeta = model.expectType("sample", FLOAT_TYPES);
     this.output = model.outputName("latent_parameters");
   }
 
   async encode(images: FloatTensor): Promise<FloatTensor> {
-    const result = await this.model.run({ sample: new ort.Tensor("float32", images.data, images.dims) });
+    const result = await this.model.run({ sample: floatTensor(this.inputMeta, images.data, images.dims) });
     const raw = floatOutput(this.model, result, this.output);
     const latents = raw.dims[1] === 2 * this.config.latent_channels ? meanOfParameters(raw) : raw;
     return { data: latents.data.map((v) => v * this.config.scaling_factor), dims: latents.dims };
@@ -40,18 +40,19 @@ function meanOfParameters(parameters: FloatTensor): FloatTensor {
 /** The VAE's decoder: latents (scaled) → `sample` [B,3,H,W] in about [-1,1]. */
 export class VaeDecoder {
   private readonly output: string;
+  private readonly inputMeta: TensorMetadata;
 
   constructor(
     readonly model: OnnxModel,
     private readonly config: VaeConfig,
   ) {
-    model.expectType("latent_sample", ["float32"]);
+    this.inputMeta = model.expectType("latent_sample", FLOAT_TYPES);
     this.output = model.outputName("sample");
   }
 
   async decode(latents: FloatTensor): Promise<FloatTensor> {
     const unscaled = latents.data.map((v) => v / this.config.scaling_factor);
-    const result = await this.model.run({ latent_sample: new ort.Tensor("float32", unscaled, latents.dims) });
+    const result = await this.model.run({ latent_sample: floatTensor(this.inputMeta, unscaled, latents.dims) });
     return floatOutput(this.model, result, this.output);
   }
 }

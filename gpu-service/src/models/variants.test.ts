@@ -46,6 +46,15 @@ describe("Unet", () => {
     },
   );
 
+  it("feeds and reads float16 exports, computing in float32 around them", async () => {
+    const reference = await new Unet(await model(join(TINY_BUNDLE, "unet", "model.onnx"))).predict({ sample, timestep: 801, encoderHiddenStates: context });
+    const half = await new Unet(await model(join(VARIANTS, "unet_float16.onnx"))).predict({ sample, timestep: 801, encoderHiddenStates: context });
+    expect(half).toBeInstanceOf(Float32Array);
+    // float16 keeps 11 significant bits: a relative error below 2^-10 on every element.
+    half.forEach((v, i) => expect(Math.abs(v - reference[i]!)).toBeLessThanOrEqual(Math.abs(reference[i]!) * 2 ** -10 + 1e-4));
+    expect(half).not.toEqual(reference);
+  });
+
   it("reads an LCM UNet's timestep_cond width and feeds it", async () => {
     const unet = new Unet(await model(join(VARIANTS, "unet_lcm_timestep_int64_one.onnx")));
     expect(unet.takesTimestepCond).toBe(true);
