@@ -1,0 +1,276 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ApiError, InternalGenerateRequest, type BundleInfo, type BundleManifest, type InternalGenerateRequestInput, type InternalImage } from "@understudy/shared";
+import { readBundle } from "../../bundle/index.js";
+import { decide, type ImageJob } from "../../pipelines/index.js";
+import { LiveCalibration } from "../monitoring/live-calibration.js";
+import { ServiceMetrics } from "../monitoring/metrics.js";
+import { TEST_BUNDLE_DIR } from "../testing.js";
+import type { InferenceTasks, StudentResult } from "../workers/inference-tasks.js";
+import { Scheduler, type InferenceBackend } from "./scheduler.js";
+
+/**
+ * The scheduler's decisions in isolation: the worker pool is replaced by stage calls that the test completes
+ * by hand, so "what runs next" is observed exactly. The service tests run the same scheduler on real workers.
+ */
+
+interface Call {
+  kind: keyof InferenceTasks;
+  input: unknown;
+  done: boolean;
+  resolve: (result: { value: unknown; serviceMs: number }) => void;
+  reject: (error: unknown) => void;
+}
+
+class ManualBackend implements InferenceBackend {
+  readonly calls: Call[] = [];
+  readonly #listeners = new Set<() => void>();
+  constructor(readonly ready = 1) {}
+
+  available(): number {
+    return this.ready - this.calls.filter((call) => !call.done).length;
+  }
+
+  onAvailable(listener: () => void) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  run<K extends keyof InferenceTasks>(kind: K, input: InferenceTasks[K]["input"]) {
+    return new Promise<{ value: InferenceTasks[K]["output"]; serviceMs: number }>((resolve, reject) => {
+      this.calls.push({ kind, input, done: false, resolve: resolve as Call["resolve"], reject });
+    });
+  }
+
+  running(): Call {
+    const call = this.calls.find((c) => !c.done);
+    if (!call) throw new Error("nothing is running");
+    return call;
+  }
+
+  /** Completes the running call like the pool does: settle the task, then tell listeners a worker is free. */
+  async finish(output: (call: Call) => unknown, serviceMs = 10): Promise<void> {
+    const call = this.running();
+    call.done = true;
+    call.resolve({ value: output(call), serviceMs });
+    for (const listener of this.#listeners) listener();
+    await flush();
+  }
+
+  async fail(error: unknown): Promise<void> {
+    const call = this.running();
+    call.done = true;
+    call.reject(error);
+    for (const listener of this.#listeners) listener();
+    await flush();
+  }
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+function image(job: ImageJob, route: InternalImage["route"]): InternalImage {
+  return {
+    png_b64: `${route}-${job.requestId}-${job.index}`,
+    seed: job.seed,
+    route,
+    oracle_score: null,
+    threshold: null,
+    k: job.k,
+    unet_evaluations: { student: 0, teacher: 0 },
+    timings_ms: {},
+    degraded: false,
+    degraded_reason: null,
+  };
+}
+
+/** Student results with a given oracle score; the pipeline's own `decide` picks keep/refine/regenerate. */
+const studentResults = (score: number) => (call: Call) =>
+  (call.input as ImageJob[]).map(
+    (job): StudentResult => ({
+      outcome: { job, latents: new Float32Array(1), pixels: new Float32Array(1), oracleScore: score, decision: decide(job, score), studentEvaluations: 1, timingsMs: {} },
+      image: { ...image(job, "student"), oracle_score: score },
+    }),
+  );
+
+const teacherImage = (call: Call) => image((call.input as { job: ImageJob }).job, "refined");
+const batchSizes = (backend: ManualBackend) => backend.calls.filter((call) => call.kind === "student").map((call) => (call.input as ImageJob[]).length);
+
+let manifest: BundleManifest;
+let requestCount = 0;
+beforeAll(async () => {
+  manifest = (await readBundle(TEST_BUNDLE_DIR)).manifest;
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup(options: { studentQueue?: number; teacherQueue?: number; maxBatch?: number; maxWaitMs?: number; now?: () => number } = {}) {
+  const backend = new ManualBackend();
+  const calibration = new LiveCalibration({ percentiles: [50] });
+  const metrics = new ServiceMetrics({ calibration, calibratedThresholds: manifest.calibration.thresholds });
+  // The scheduler reads only these fields of the bundle info; the rest is the pipeline's business.
+  const info = { id: manifest.id, version: manifest.version, refine_strength: manifest.defaults.refine_strength } as BundleInfo;
+  const scheduler = new Scheduler(
+    backend,
+    {
+      manifest,
+      info,
+      warmup: { studentJobMs: 10, refineMs: 100 },
+      maxBatch: options.maxBatch ?? 8,
+      maxWaitMs: options.maxWaitMs ?? 5,
+      studentQueue: options.studentQueue ?? 16,
+      teacherQueue: options.teacherQueue ?? 4,
+      ...(options.now ? { now: options.now } : {}),
+    },
+    { metrics, calibration },
+  );
+  const submit = async (overrides: Partial<InternalGenerateRequestInput> = {}) => {
+    const request = InternalGenerateRequest.parse({ version: "v1", request_id: `r${++requestCount}`, prompt: "a star", seed: 1, selection: { mode: "student" }, ...overrides });
+    return (await scheduler.admit(request)).run();
+  };
+  return { backend, scheduler, submit, metrics, calibration };
+}
+
+describe("Scheduler", () => {
+  it("sends a lone request at once, and batches the requests that arrived meanwhile into one student stage", async () => {
+    const { backend, submit } = setup();
+    const first = submit();
+    await flush();
+    expect(batchSizes(backend)).toEqual([1]);
+    const waiting = [submit(), submit(), submit()];
+    await flush();
+    expect(batchSizes(backend)).toEqual([1]);
+    await backend.finish(studentResults(0.9));
+    expect(batchSizes(backend)).toEqual([1, 3]);
+    await backend.finish(studentResults(0.9));
+    expect((await first).images[0]!.route).toBe("student");
+    expect(await Promise.all(waiting)).toHaveLength(3);
+  });
+
+  it("keeps the images of one request together in one batch, up to maxBatch", async () => {
+    const { backend, submit } = setup({ maxBatch: 3 });
+    void submit({ n: 4 });
+    await flush();
+    expect(batchSizes(backend)).toEqual([3]);
+  });
+
+  it("after a batch that had company, waits up to maxWaitMs for the next one to fill", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const { backend, submit } = setup({ maxWaitMs: 5, now: () => Date.now() });
+    void submit({ n: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batchSizes(backend)).toEqual([2]);
+    backend.running().done = true;
+    void submit();
+    await vi.advanceTimersByTimeAsync(4);
+    expect(batchSizes(backend)).toEqual([2]);
+    void submit();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batchSizes(backend)).toEqual([2, 2]);
+  });
+
+  it("refuses with 503 overloaded and Retry-After when a request would overflow the student queue", async () => {
+    const { submit, metrics } = setup({ studentQueue: 3 });
+    void submit({ n: 2 });
+    const refused = submit({ n: 2 });
+    await expect(refused).rejects.toMatchObject({ status: 503, code: "overloaded", retryAfterSeconds: 1 });
+    expect((await metrics.shed.get()).values).toEqual([expect.objectContaining({ labels: { reason: "student_queue_full" }, value: 1 })]);
+  });
+
+  it("sends low scores to the teacher, and serves the student degraded for load once the teacher queue is full", async () => {
+    const { backend, submit, calibration } = setup({ teacherQueue: 1 });
+    const response = submit({ n: 3, selection: { mode: "adaptive", k: 100 } });
+    await flush();
+    await backend.finish(studentResults(0));
+    // The first goes straight to the now idle worker, the second fills the queue of one, the third degrades.
+    expect(backend.calls.map((call) => call.kind)).toEqual(["student", "teacher"]);
+    await backend.finish(teacherImage);
+    await backend.finish(teacherImage);
+    const { images } = await response;
+    expect(images.map((i) => [i.route, i.degraded_reason])).toEqual([
+      ["refined", null],
+      ["refined", null],
+      ["student", "load"],
+    ]);
+    expect(calibration.teacherShares()).toEqual([{ k: 100, wanted: 1, served: 2 / 3, samples: 3 }]);
+  });
+
+  it("serves the student degraded when the teacher cannot finish before the deadline", async () => {
+    const now = 1_000_000;
+    const { backend, submit } = setup({ now: () => now });
+    // Refinement is estimated at 100 ms (from warm-up): a deadline 50 ms away cannot be met.
+    const hopeless = submit({ selection: { mode: "adaptive", k: 100 }, deadline_ms: now + 50 });
+    await flush();
+    await backend.finish(studentResults(0));
+    expect((await hopeless).images[0]).toMatchObject({ route: "student", degraded: true, degraded_reason: "deadline" });
+    expect(backend.calls.map((call) => call.kind)).toEqual(["student"]);
+  });
+
+  it("skips queued teacher work whose deadline passed while it waited", async () => {
+    let now = 1_000_000;
+    const { backend, submit } = setup({ now: () => now });
+    const blocker = submit();
+    await flush();
+    const first = submit({ selection: { mode: "adaptive", k: 100 } });
+    const second = submit({ selection: { mode: "adaptive", k: 100 }, seed: 2, deadline_ms: now + 500 });
+    await flush();
+    await backend.finish(studentResults(0.9));
+    await blocker;
+    await backend.finish(studentResults(0));
+    // The first runs; the second fits its deadline when routed, then waits 450 ms behind the first.
+    expect(backend.calls.map((call) => call.kind)).toEqual(["student", "student", "teacher"]);
+    now += 450;
+    await backend.finish(teacherImage);
+    expect((await first).images[0]!.route).toBe("refined");
+    expect((await second).images[0]).toMatchObject({ route: "student", degraded_reason: "deadline" });
+    expect(backend.calls).toHaveLength(3);
+  });
+
+  it("alternates student batches and teacher work so neither starves", async () => {
+    const { backend, submit } = setup({ maxWaitMs: 0 });
+    void submit({ n: 2, selection: { mode: "adaptive", k: 100 } });
+    await flush();
+    await backend.finish(studentResults(0));
+    void submit();
+    await flush();
+    // Teacher running; one teacher job and one student job wait.
+    expect(backend.calls.map((call) => call.kind)).toEqual(["student", "teacher"]);
+    await backend.finish(teacherImage);
+    expect(backend.calls.at(-1)!.kind).toBe("student");
+    await backend.finish(studentResults(0.9));
+    expect(backend.calls.at(-1)!.kind).toBe("teacher");
+  });
+
+  it("fails every request of a batch whose worker failed, and frees their queue places", async () => {
+    const { backend, submit } = setup({ studentQueue: 3, maxWaitMs: 0 });
+    const blocker = submit();
+    await flush();
+    const requests = [submit(), submit()];
+    await flush();
+    await backend.finish(studentResults(0.9));
+    await blocker;
+    expect(batchSizes(backend)).toEqual([1, 2]);
+    const settled = Promise.allSettled(requests);
+    await backend.fail(new ApiError("internal_error", "The inference worker exited"));
+    for (const result of await settled) expect(result).toMatchObject({ status: "rejected", reason: { status: 500, message: "The inference worker exited" } });
+    const later = submit({ n: 3 });
+    await flush();
+    await backend.finish(studentResults(0.9));
+    expect((await later).images).toHaveLength(3);
+  });
+
+  it("drains: refuses new requests, and `idle` resolves once the admitted ones are answered", async () => {
+    const { backend, scheduler, submit } = setup();
+    const admitted = submit();
+    await flush();
+    scheduler.beginDrain();
+    await expect(submit()).rejects.toMatchObject({ status: 503, message: expect.stringContaining("shutting down") });
+    let idle = false;
+    void scheduler.idle().then(() => (idle = true));
+    await flush();
+    expect(idle).toBe(false);
+    await backend.finish(studentResults(0.9));
+    await admitted;
+    await flush();
+    expect(idle).toBe(true);
+  });
+});

@@ -1,0 +1,381 @@
+import {
+  INTERNAL_API_VERSION,
+  type BundleInfo,
+  type BundleManifest,
+  type DegradedReason,
+  type InternalImage,
+  type InternalImagesResponse,
+  type StageEvent,
+} from "@understudy/shared";
+import { isEdit, resolveJobs, type ImageJob, type ImagesRequest, type StudentOutcome } from "../../pipelines/index.js";
+import { reportedThreshold } from "../../pipelines/results.js";
+import { studentBatchKey } from "../../pipelines/student.js";
+import type { LiveCalibration } from "../monitoring/live-calibration.js";
+import type { ServiceMetrics, ShedReason } from "../monitoring/metrics.js";
+import type { WorkerPool } from "../workers/pool.js";
+import type { InferenceTasks, InferenceWorkerReady, StudentResult } from "../workers/inference-tasks.js";
+import { refuseAdmission, type Load, type QueueLimits } from "./admission.js";
+import { LatencyEstimate } from "./latency-estimate.js";
+import { StudentBatcher, type Batch, type BatchPolicy } from "./student-batcher.js";
+
+/** The part of the worker pool the scheduler drives (a test may drive it with stage functions of its own). */
+export type InferenceBackend = Pick<WorkerPool<InferenceTasks>, "ready" | "available" | "onAvailable" | "run">;
+
+export interface SchedulerOptions extends BatchPolicy, QueueLimits {
+  manifest: BundleManifest;
+  info: BundleInfo;
+  warmup: InferenceWorkerReady["warmup"];
+  /** Epoch milliseconds; deadlines are epoch milliseconds too. */
+  now?: () => number;
+}
+
+export type EventSink = (event: StageEvent) => void;
+
+interface StudentWork {
+  job: ImageJob;
+  settle: (result: StudentResult) => void;
+  fail: (error: unknown) => void;
+}
+
+type TeacherKind = "refine" | "regenerate" | "teacherOnly";
+
+type TeacherWork = {
+  enqueuedAt: number;
+  settle: (image: InternalImage) => void;
+  fail: (error: unknown) => void;
+} & (
+  | { kind: "refine" | "regenerate"; outcome: StudentOutcome; studentImage: InternalImage; deadlineMs: number | undefined }
+  | { kind: "teacherOnly"; job: ImageJob }
+);
+
+/** An admitted request: its jobs are resolved and counted against the queues; `run` serves it. */
+export interface Admitted {
+  jobs: ImageJob[];
+  run(onEvent?: EventSink): Promise<InternalImagesResponse>;
+}
+
+/** The student's image served in the teacher's place; the pipeline's `keepStudent(outcome, reason)` in effect. */
+function degrade(image: InternalImage, reason: DegradedReason): InternalImage {
+  return { ...image, degraded: true, degraded_reason: reason };
+}
+
+/**
+ * The two-stage scheduler. Student jobs are batched (dynamic batching) and teacher work has its own bounded
+ * queue; whenever a worker is free the scheduler hands it the next piece of work, alternating between a
+ * student batch and a teacher job when both wait, so neither stage starves the other. Teacher work that
+ * cannot finish before its request's deadline, or that finds the teacher queue full, is served by the
+ * student's image marked degraded: under load the teacher share falls instead of latency rising.
+ */
+export class Scheduler {
+  readonly #backend: InferenceBackend;
+  readonly #options: SchedulerOptions;
+  readonly #metrics: ServiceMetrics;
+  readonly #calibration: LiveCalibration;
+  readonly #now: () => number;
+  readonly #students: StudentBatcher<StudentWork>;
+  readonly #teacher: TeacherWork[] = [];
+  /** Per-job student time at the current batch sizes, and each teacher kind's service time. */
+  readonly #studentJobMs: LatencyEstimate;
+  readonly #studentBatchMs: LatencyEstimate;
+  readonly #teacherMs: Record<TeacherKind, LatencyEstimate>;
+  #studentBacklog = 0;
+  #teacherOnlyPending = 0;
+  #resolving = 0;
+  #lastBatchSize = 1;
+  #teacherTurn = false;
+  #timer: NodeJS.Timeout | undefined;
+  #inflight = 0;
+  #draining = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(backend: InferenceBackend, options: SchedulerOptions, monitoring: { metrics: ServiceMetrics; calibration: LiveCalibration }) {
+    this.#backend = backend;
+    this.#options = options;
+    this.#metrics = monitoring.metrics;
+    this.#calibration = monitoring.calibration;
+    this.#now = options.now ?? Date.now;
+    this.#students = new StudentBatcher(options, (work) => studentBatchKey(work.job));
+    const { studentJobMs, refineMs } = options.warmup;
+    this.#studentJobMs = new LatencyEstimate({ initialMs: studentJobMs });
+    this.#studentBatchMs = new LatencyEstimate({ initialMs: studentJobMs });
+    // Before a full teacher run has been measured, assume it costs 1/σ refinements (refinement runs σ of the schedule).
+    const fullTeacherMs = refineMs / options.info.refine_strength;
+    this.#teacherMs = {
+      refine: new LatencyEstimate({ initialMs: refineMs }),
+      regenerate: new LatencyEstimate({ initialMs: fullTeacherMs }),
+      teacherOnly: new LatencyEstimate({ initialMs: fullTeacherMs }),
+    };
+    backend.onAvailable(() => this.#pump());
+  }
+
+  get info(): BundleInfo {
+    return this.#options.info;
+  }
+
+  /** Requests admitted and not yet answered. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /**
+   * Admission: checks the request against the bundle and the queues, then resolves its jobs. Throws ApiError
+   * (4xx for bad input, 503 with Retry-After when full) before anything is queued, so a refused request costs nothing.
+   */
+  async admit(request: ImagesRequest): Promise<Admitted> {
+    const mode = request.selection.mode;
+    // Generations resolve here in microseconds; an edit decodes its image, which belongs on a worker.
+    const jobs = isEdit(request) ? null : resolveJobs(this.#options.manifest, request);
+    this.#refuseIfFull(mode, request.n);
+    const reserved = request.n;
+    if (mode === "teacher") this.#teacherOnlyPending += reserved;
+    else this.#studentBacklog += reserved;
+    this.#inflight++;
+    try {
+      const resolved = jobs ?? (await this.#resolveOnWorker(request));
+      return { jobs: resolved, run: (onEvent) => this.#serve(request, resolved, onEvent) };
+    } catch (error) {
+      if (mode === "teacher") this.#teacherOnlyPending -= reserved;
+      else this.#studentBacklog -= reserved;
+      this.#finishRequest();
+      throw error;
+    }
+  }
+
+  /** Stops admitting; requests already admitted still complete. */
+  beginDrain(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Resolves once every admitted request has been answered. */
+  idle(): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  load(): Load {
+    return {
+      draining: this.#draining,
+      studentBacklog: this.#studentBacklog,
+      teacherBacklog: this.#teacher.length + this.#teacherOnlyPending,
+      workersReady: this.#backend.ready,
+      studentJobMs: this.#studentJobMs.ms,
+      teacherJobMs: this.#teacherMs.teacherOnly.ms,
+    };
+  }
+
+  #refuseIfFull(mode: ImagesRequest["selection"]["mode"], n: number): void {
+    const load = this.load();
+    const refusal = refuseAdmission({ mode, n }, load, this.#options);
+    if (!refusal) return;
+    const reason: ShedReason = load.draining ? "draining" : mode === "teacher" ? "teacher_queue_full" : "student_queue_full";
+    this.#metrics.shed.inc({ reason });
+    throw refusal;
+  }
+
+  async #resolveOnWorker(request: ImagesRequest): Promise<ImageJob[]> {
+    this.#resolving++;
+    try {
+      const { value, serviceMs } = await this.#backend.run("resolve", request);
+      this.#metrics.stageSeconds.observe({ stage: "resolve" }, serviceMs / 1000);
+      return value;
+    } finally {
+      this.#resolving--;
+      this.#pump();
+    }
+  }
+
+  async #serve(request: ImagesRequest, jobs: ImageJob[], emit?: EventSink): Promise<InternalImagesResponse> {
+    try {
+      // All of a request's jobs enter their queue before the next dispatch, so they can share one batch.
+      const started = jobs.map((job) => this.#startJob(job));
+      this.#pump();
+      const images = await Promise.all(jobs.map((job, i) => this.#finishJob(job, started[i]!, request.deadline_ms, emit)));
+      const response: InternalImagesResponse = {
+        version: INTERNAL_API_VERSION,
+        request_id: request.request_id,
+        bundle: { id: this.info.id, version: this.info.version },
+        images,
+      };
+      emit?.({ event: "done", response });
+      return response;
+    } finally {
+      this.#finishRequest();
+    }
+  }
+
+  /** Queues a job's first stage: the student, or for mode teacher the teacher alone. */
+  #startJob(job: ImageJob): Promise<StudentResult | InternalImage> {
+    if (job.mode === "teacher") return this.#enqueueTeacher({ kind: "teacherOnly", job });
+    return new Promise((settle, fail) => this.#students.push({ job, settle, fail }, this.#now()));
+  }
+
+  async #finishJob(job: ImageJob, started: Promise<StudentResult | InternalImage>, deadlineMs: number | undefined, emit?: EventSink): Promise<InternalImage> {
+    if (job.mode === "teacher") {
+      const image = (await started) as InternalImage;
+      this.#metrics.recordImage(image.route, null);
+      emit?.({ event: "final", index: job.index, image });
+      return image;
+    }
+    const { outcome, image: studentImage } = (await started) as StudentResult;
+    emit?.({ event: "preview", index: job.index, png_b64: studentImage.png_b64, seed: job.seed });
+    const routed = this.#route(outcome, studentImage, deadlineMs);
+    emit?.({
+      event: "verdict",
+      index: job.index,
+      oracle_score: outcome.oracleScore,
+      threshold: reportedThreshold(job),
+      decision: routed.degraded ? "degraded" : outcome.decision,
+    });
+    const image = await routed.image;
+    this.#recordServed(outcome, image);
+    emit?.({ event: "final", index: job.index, image });
+    return image;
+  }
+
+  /** Keep, send to the teacher, or degrade now because the teacher cannot help in time. */
+  #route(outcome: StudentOutcome, studentImage: InternalImage, deadlineMs: number | undefined): { degraded: boolean; image: Promise<InternalImage> } {
+    if (outcome.decision === "keep") return { degraded: false, image: Promise.resolve(studentImage) };
+    const kind = outcome.decision;
+    const now = this.#now();
+    if (deadlineMs !== undefined && now + this.#teacherWaitMs() + this.#teacherMs[kind].ms! > deadlineMs) {
+      return { degraded: true, image: Promise.resolve(degrade(studentImage, "deadline")) };
+    }
+    if (this.#teacher.length >= this.#options.teacherQueue) {
+      return { degraded: true, image: Promise.resolve(degrade(studentImage, "load")) };
+    }
+    const image = this.#enqueueTeacher({ kind, outcome, studentImage, deadlineMs });
+    this.#pump();
+    return { degraded: false, image };
+  }
+
+  /**
+   * Expected wait before a teacher job enqueued now starts: the teacher work ahead of it, plus one student
+   * batch per teacher job while students wait (the alternation), spread over the workers.
+   */
+  #teacherWaitMs(): number {
+    const ahead = this.#teacher.reduce((sum, work) => sum + this.#teacherMs[work.kind].ms!, 0);
+    const interleaved = this.#students.depth > 0 ? (this.#teacher.length + 1) * (this.#studentBatchMs.ms ?? 0) : 0;
+    return (ahead + interleaved) / Math.max(1, this.#backend.ready);
+  }
+
+  #recordServed(outcome: StudentOutcome, image: InternalImage): void {
+    this.#metrics.recordImage(image.route, image.degraded_reason);
+    this.#metrics.oracleScore.observe(outcome.oracleScore);
+    const { job } = outcome;
+    this.#calibration.observe({
+      oracleScore: outcome.oracleScore,
+      k: job.mode === "adaptive" ? job.k : null,
+      wantedTeacher: outcome.decision !== "keep",
+      servedByTeacher: image.route !== "student",
+    });
+  }
+
+  #enqueueTeacher(
+    work: { kind: "refine" | "regenerate"; outcome: StudentOutcome; studentImage: InternalImage; deadlineMs: number | undefined } | { kind: "teacherOnly"; job: ImageJob },
+  ): Promise<InternalImage> {
+    return new Promise((settle, fail) => {
+      if (work.kind === "teacherOnly") this.#teacherOnlyPending--;
+      this.#teacher.push({ ...work, enqueuedAt: this.#now(), settle, fail });
+    });
+  }
+
+  /** Hands free workers the next work until none is free or nothing is ready; re-arms the batching timer. */
+  #pump(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#backend.available() > 0 && this.#dispatchNext()) {
+      // each dispatch occupies one worker
+    }
+    this.#metrics.queueDepth.set({ queue: "student" }, this.#students.depth);
+    this.#metrics.queueDepth.set({ queue: "teacher" }, this.#teacher.length);
+    const due = this.#students.msUntilDue(this.#now());
+    if (due !== null && this.#backend.available() > 0) this.#timer = setTimeout(() => this.#pump(), due);
+  }
+
+  #dispatchNext(): boolean {
+    if (this.#teacherTurn && this.#dispatchTeacher()) {
+      this.#teacherTurn = false;
+      return true;
+    }
+    if (this.#students.depth === 0) return this.#dispatchTeacher();
+    const batch = this.#students.take(this.#now(), this.#moreStudentsExpected());
+    // On the students' turn a filling batch keeps its place: the worker idles at most maxWaitMs (the timer pumps).
+    if (!batch) return false;
+    this.#dispatchStudents(batch);
+    this.#teacherTurn = true;
+    return true;
+  }
+
+  /**
+   * Whether waiting for a fuller batch is worth it: edits still resolving will join, and a batch that had
+   * company last time will likely have it again (clients answered together send their next requests together).
+   * A lone request on an otherwise quiet service never waits.
+   */
+  #moreStudentsExpected(): boolean {
+    return this.#resolving > 0 || this.#lastBatchSize > 1;
+  }
+
+  #dispatchStudents(batch: Batch<StudentWork>): void {
+    const works = batch.jobs;
+    this.#lastBatchSize = works.length;
+    this.#metrics.batchSize.observe(works.length);
+    for (const waited of batch.waitedMs) this.#metrics.queueWaitSeconds.observe({ queue: "student" }, waited / 1000);
+    this.#backend.run("student", works.map((work) => work.job)).then(
+      ({ value, serviceMs }) => {
+        this.#studentBatchMs.observe(serviceMs);
+        this.#studentJobMs.observe(serviceMs / works.length);
+        this.#metrics.stageSeconds.observe({ stage: "student" }, serviceMs / 1000);
+        this.#studentBacklog -= works.length;
+        works.forEach((work, i) => work.settle(value[i]!));
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#studentBacklog -= works.length;
+        for (const work of works) work.fail(error);
+        this.#pump();
+      },
+    );
+  }
+
+  /** Starts the oldest teacher work that can still meet its deadline; the rest are served degraded. */
+  #dispatchTeacher(): boolean {
+    for (let work = this.#teacher.shift(); work; work = this.#teacher.shift()) {
+      const now = this.#now();
+      this.#metrics.queueWaitSeconds.observe({ queue: "teacher" }, (now - work.enqueuedAt) / 1000);
+      if (work.kind !== "teacherOnly" && work.deadlineMs !== undefined && now + this.#teacherMs[work.kind].ms! > work.deadlineMs) {
+        work.settle(degrade(work.studentImage, "deadline"));
+        continue;
+      }
+      this.#runTeacher(work);
+      return true;
+    }
+    return false;
+  }
+
+  #runTeacher(work: TeacherWork): void {
+    const task = work.kind === "teacherOnly" ? this.#backend.run("teacherOnly", work.job) : this.#backend.run("teacher", work.outcome);
+    const stage = work.kind === "teacherOnly" ? "teacher_only" : work.kind === "refine" ? "teacher_refine" : "teacher_regenerate";
+    task.then(
+      ({ value, serviceMs }) => {
+        this.#teacherMs[work.kind].observe(serviceMs);
+        this.#metrics.stageSeconds.observe({ stage }, serviceMs / 1000);
+        work.settle(value);
+        this.#pump();
+      },
+      (error: unknown) => {
+        work.fail(error);
+        this.#pump();
+      },
+    );
+  }
+
+  #finishRequest(): void {
+    this.#inflight--;
+    if (this.#inflight > 0) return;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,32 @@
+import type { BundleInfo, InternalImage } from "@understudy/shared";
+import type { ImageJob, ImagesRequest, StudentOutcome } from "../../pipelines/index.js";
+
+/** The student stage's answer for one job: the outcome, and the student's image ready to serve. */
+export interface StudentResult {
+  outcome: StudentOutcome;
+  /** `keepStudent(outcome, null)`: the preview, and the image served when the teacher is not needed or skipped. */
+  image: InternalImage;
+}
+
+/** What an inference worker does, one pipeline stage per task. */
+export type InferenceTasks = {
+  /** Edits only: decoding the uploaded image is real work, so it stays off the HTTP thread. */
+  resolve: { input: ImagesRequest; output: ImageJob[] };
+  student: { input: ImageJob[]; output: StudentResult[] };
+  teacher: { input: StudentOutcome; output: InternalImage };
+  teacherOnly: { input: ImageJob; output: InternalImage };
+};
+
+export interface InferenceWorkerData {
+  bundleDir: string;
+  intraOpThreads?: number;
+  executionProvider?: string;
+  /** Largest student batch the scheduler will send; warm-up runs one so the first real one is not slow. */
+  maxBatch: number;
+}
+
+/** Sent once the bundle is loaded and warmed up; the measured times seed the scheduler's estimates. */
+export interface InferenceWorkerReady {
+  info: BundleInfo;
+  warmup: { studentJobMs: number; refineMs: number };
+}
