@@ -37,7 +37,7 @@ const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 let keys: string[] = [];
 let turn = 0;
 
-async function generate(body: object): Promise<{ ms: number; gpuMs: number | null; json: ImagesResponse }> {
+async function generate(body: object): Promise<{ ms: number; gpuMs: number | null; handlerMs: number | null; json: ImagesResponse }> {
   const started = performance.now();
   const response = await request(`${edgeUrl}/v1/images/generations`, {
     method: "POST",
@@ -51,7 +51,8 @@ async function generate(body: object): Promise<{ ms: number; gpuMs: number | nul
   if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${JSON.stringify(json)}`);
   const timing = String(response.headers["server-timing"] ?? "");
   const gpu = /gpu;dur=([\d.]+)/.exec(timing);
-  return { ms, gpuMs: gpu ? Number(gpu[1]) : null, json };
+  const total = /total;dur=([\d.]+)/.exec(timing);
+  return { ms, gpuMs: gpu ? Number(gpu[1]) : null, handlerMs: total ? Number(total[1]) : null, json };
 }
 
 /** A Zipf-like request log: a few popular (prompt, seed) pairs and a long tail, like real traffic. */
@@ -83,20 +84,32 @@ async function main() {
 
     for (let i = 0; i < 10; i++) await generate({ prompt: `warm-up ${i}`, mode: "student" });
 
+    // The floor: an unauthenticated GET through wrangler dev's local proxy and the HTTP client.
+    const floor: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const started = performance.now();
+      await (await request(`${edgeUrl}/healthz`, { dispatcher: agent })).body.arrayBuffer();
+      floor.push(performance.now() - started);
+    }
+
     const overhead: number[] = [];
+    const handler: number[] = [];
     const totals: number[] = [];
     for (let i = 0; i < N; i++) {
-      const { ms, gpuMs } = await generate({ prompt: `miss ${i}`, mode: "student" });
+      const { ms, gpuMs, handlerMs } = await generate({ prompt: `miss ${i}`, mode: "student" });
       totals.push(ms);
       if (gpuMs !== null) overhead.push(ms - gpuMs);
+      if (gpuMs !== null && handlerMs !== null) handler.push(handlerMs - gpuMs);
     }
 
     await generate({ prompt: "the cached one", seed: 42 });
     const hits: number[] = [];
+    const hitHandler: number[] = [];
     for (let i = 0; i < N; i++) {
-      const { ms, json } = await generate({ prompt: "the cached one", seed: 42 });
+      const { ms, handlerMs, json } = await generate({ prompt: "the cached one", seed: 42 });
       if (json.data[0]?.understudy.cache !== "hit") throw new Error("expected a cache hit");
       hits.push(ms);
+      if (handlerMs !== null) hitHandler.push(handlerMs);
     }
 
     const log = requestLog(N * 2, Math.max(10, Math.floor(N / 4)));
@@ -105,9 +118,12 @@ async function main() {
     const distinct = new Set(log.map((e) => `${e.prompt}|${e.seed}`)).size;
 
     console.log(`
-  miss, student-only (n=${N}):   end to end p50 ${fmt(quantile(totals, 0.5))}, p95 ${fmt(quantile(totals, 0.95))}
-  edge overhead (end to end − gpu-service round trip):  p50 ${fmt(quantile(overhead, 0.5))}, p95 ${fmt(quantile(overhead, 0.95))}   (target p50 < 5 ms)
-  cache hit, end to end (n=${N}):  p50 ${fmt(quantile(hits, 0.5))}, p95 ${fmt(quantile(hits, 0.95))}   (target p50 < 10 ms)
+  floor: GET /healthz through wrangler dev, end to end      p50 ${fmt(quantile(floor, 0.5))}, p95 ${fmt(quantile(floor, 0.95))}
+  miss, student-only, end to end                            p50 ${fmt(quantile(totals, 0.5))}, p95 ${fmt(quantile(totals, 0.95))}
+  edge overhead = end to end − gpu-service round trip       p50 ${fmt(quantile(overhead, 0.5))}, p95 ${fmt(quantile(overhead, 0.95))}   (target p50 < 5 ms)
+    of which in the worker (Server-Timing total − gpu)      p50 ${fmt(quantile(handler, 0.5))}, p95 ${fmt(quantile(handler, 0.95))}
+  cache hit, end to end                                     p50 ${fmt(quantile(hits, 0.5))}, p95 ${fmt(quantile(hits, 0.95))}   (target p50 < 10 ms)
+    of which in the worker (Server-Timing total)            p50 ${fmt(quantile(hitHandler, 0.5))}, p95 ${fmt(quantile(hitHandler, 0.95))}
   replayed log: ${log.length} requests over ${distinct} distinct (prompt, seed): hit rate ${((100 * served) / log.length).toFixed(1)}% (ideal ${((100 * (log.length - distinct)) / log.length).toFixed(1)}%)
 `);
   } finally {
