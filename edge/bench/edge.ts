@@ -34,7 +34,7 @@ const quantile = (xs: number[], q: number) => {
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
 /** Rotating over several tenants keeps the benchmark under each tier's rate limit without special keys. */
-let keys: string[] = [];
+const keys: string[] = [];
 let turn = 0;
 
 async function generate(body: object): Promise<{ ms: number; gpuMs: number | null; handlerMs: number | null; json: ImagesResponse }> {

@@ -1,6 +1,6 @@
 import { SELF, env } from "cloudflare:test";
 import { vi } from "vitest";
-import type { TierName } from "@understudy/shared";
+import type { ErrorBody, TierName, UsageResponse } from "@understudy/shared";
 import { resetBreakers } from "../src/gpu/breaker.js";
 import { forgetBundle } from "../src/gpu/bundle.js";
 import { hot } from "../src/cache/imageCache.js";
@@ -55,7 +55,7 @@ export function budget(tenant: string) {
 }
 
 export async function usage(key: string) {
-  return (await (await get("/v1/usage", key)).json()) as import("@understudy/shared").UsageResponse;
+  return (await (await get("/v1/usage", key)).json()) as UsageResponse;
 }
 
 export function edit(key: string, fields: Record<string, string>, image?: Blob, headers: Record<string, string> = {}): Promise<Response> {
@@ -66,5 +66,5 @@ export function edit(key: string, fields: Record<string, string>, image?: Blob, 
 }
 
 export async function errorOf(response: Response) {
-  return ((await response.json()) as import("@understudy/shared").ErrorBody).error;
+  return ((await response.json()) as ErrorBody).error;
 }

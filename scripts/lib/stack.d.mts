@@ -19,5 +19,6 @@ export function startGpuService(credentials: DevCredentials, options?: { port?: 
 export function startEdge(credentials: DevCredentials, options?: { port?: number; gpuUrl?: string; quiet?: boolean; persistTo?: string }): ChildProcess;
 export function waitFor(url: string, options?: { child?: ChildProcess; timeoutMs?: number; what?: string }): Promise<void>;
 export function isUp(url: string): Promise<boolean>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- admin answers differ per route; callers read what they asked for
 export function admin(endpoint: string, token: string, method: string, path: string, body?: unknown): Promise<any>;
 export function ensureDevKey(credentials: DevCredentials, endpoint?: string): Promise<{ tenant: string; tier: string; key: string; created: boolean }>;

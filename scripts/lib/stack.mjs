@@ -1,3 +1,4 @@
+/* global AbortSignal */
 // Shared by `npm start`, `npm run keys` and the edge benchmark: where the local stack keeps its dev
 // credentials, how to start its two processes, and how to wait for them.
 import { spawn } from "node:child_process";

@@ -1,4 +1,4 @@
-import { TierName } from "@understudy/shared";
+import type { TierName } from "@understudy/shared";
 import type { Env } from "../env.js";
 import type { KeyRecord, TenantRecord } from "../budget/TenantBudget.js";
 import { displayPrefix, generateApiKey, hashApiKey } from "./keys.js";
