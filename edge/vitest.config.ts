@@ -21,5 +21,9 @@ export default defineConfig({
       },
     }),
   ],
-  test: { include: ["src/**/*.test.ts"] },
+  test: {
+    include: ["src/**/*.test.ts"],
+    // Discord's and Slack's APIs, stood in for on loopback (the bots' follow-ups are checked against it).
+    globalSetup: ["src/bots/chatApis.standin.ts"],
+  },
 });

@@ -15,6 +15,7 @@ import { images } from "./routes/images.js";
 import { usage } from "./routes/usage.js";
 import { admin } from "./routes/admin.js";
 import { docs, OPENAPI_CONFIG } from "./routes/docs.js";
+import { bots } from "./routes/bots.js";
 
 /**
  * The whole request pipeline, in order. Every response gets a request id, Server-Timing and secure headers;
@@ -44,5 +45,7 @@ app.route("/", health);
 app.route("/", images);
 app.route("/", usage);
 app.route("/", admin);
+// Bots authenticate by platform signature (no API key); their workspace links live under /admin.
+app.route("/", bots);
 app.doc31("/openapi.json", OPENAPI_CONFIG);
 app.route("/", docs(() => app.getOpenAPI31Document(OPENAPI_CONFIG) as never));
