@@ -48,11 +48,12 @@ export class StandinGpuService {
 
   constructor(
     readonly secret: string,
-    readonly bundle: BundleInfo = STANDIN_BUNDLE,
+    public bundle: BundleInfo = STANDIN_BUNDLE,
   ) {}
 
   reset(): void {
     this.behaviour = "ok";
+    this.bundle = STANDIN_BUNDLE;
     this.downOrigins.clear();
     this.calls.clear();
     this.rejected = 0;
@@ -88,6 +89,9 @@ export class StandinGpuService {
     const parsed = schema.safeParse(JSON.parse(body));
     if (!parsed.success) return Response.json({ error: { message: parsed.error.message, type: "invalid_request_error", param: null, code: "invalid_value" } }, { status: 400 });
     const request = parsed.data;
+    if (request.bundle !== undefined && request.bundle !== this.bundle.id) {
+      return Response.json({ error: { message: `serving ${this.bundle.id}`, type: "not_found_error", param: null, code: "unknown_bundle" } }, { status: 404 });
+    }
     const usesTeacher = request.selection.mode !== "student";
     if (this.behaviour === "overloaded" || (this.behaviour === "teacher_overloaded" && usesTeacher)) {
       return Response.json({ error: { message: "queue full", type: "server_error", param: null, code: "overloaded" } }, { status: 503, headers: { "Retry-After": "1" } });

@@ -20,6 +20,13 @@ export interface GpuAnswer<T> {
   elapsedMs: number;
 }
 
+/** The service serves another bundle than the one the request was planned for: replan after a refresh. */
+export class BundleMismatch extends ApiError {
+  constructor() {
+    super("upstream_unavailable", "The image service just switched models; retry now (nothing was charged).", { retryAfterSeconds: 1 });
+  }
+}
+
 /** Why an attempt failed, deciding whether another origin may help. */
 type AttemptFailure = { retryable: true; error: ApiError } | { retryable: false; error: ApiError };
 
@@ -43,9 +50,7 @@ let rotation = 0;
 
 async function upstreamError(response: Response): Promise<ApiError> {
   const parsed = ErrorBody.safeParse(await response.json().catch(() => null));
-  if (response.status === 404 && parsed.success && parsed.data.error.code === "unknown_bundle") {
-    return new ApiError("unknown_bundle", "The image service switched models; retry (nothing was charged).", { retryAfterSeconds: 1 });
-  }
+  if (response.status === 404 && parsed.success && parsed.data.error.code === "unknown_bundle") return new BundleMismatch();
   const detail = parsed.success ? parsed.data.error.message : `status ${response.status}`;
   return new ApiError("internal_error", `The image service refused the request (${detail}); nothing was charged.`);
 }

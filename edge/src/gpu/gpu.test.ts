@@ -77,6 +77,18 @@ describe("calling the gpu-service", () => {
     expect(body.understudy.credits_charged).toBe(4);
   });
 
+  it("a bundle switched under the edge: 503 retry-now, and the next request is planned for the new bundle", async () => {
+    const { key } = await newTenant("pro");
+    expect((await generate(key, { prompt: "before", seed: 1 })).status).toBe(200);
+    standin.bundle = { ...standin.bundle, id: "circles-world", version: "v2" };
+    const switched = await generate(key, { prompt: "during", seed: 1 });
+    expect(switched.status).toBe(503);
+    expect(switched.headers.get("Retry-After")).toBe("1");
+    expect((await usage(key)).credits.reserved).toBe(0);
+    const after = (await (await generate(key, { prompt: "after", seed: 1 })).json()) as ImagesResponse;
+    expect(after.understudy.bundle).toEqual({ id: "circles-world", version: "v2" });
+  });
+
   it("reports the gpu-service time in Server-Timing", async () => {
     const { key } = await newTenant("pro");
     const response = await generate(key, { prompt: "p" });

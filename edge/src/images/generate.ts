@@ -9,7 +9,7 @@ import {
 } from "@understudy/shared";
 import type { Caller, Env } from "../env.js";
 import { edgeConfig } from "../config.js";
-import { callGpu } from "../gpu/client.js";
+import { BundleMismatch, callGpu } from "../gpu/client.js";
 import { currentBundle, forgetBundle } from "../gpu/bundle.js";
 import { readCached, writeCached, type CachedImage } from "../cache/imageCache.js";
 import { SingleFlight } from "../cache/singleflight.js";
@@ -45,9 +45,7 @@ export interface Outcome {
 const flights = new SingleFlight<Outcome>();
 
 const insufficientCredits = (remaining: number, needed: number) =>
-  new ApiError("insufficient_credits", `Your credits for this month are used up: this request needs up to ${needed}, ${remaining} remain. Ask for fewer images or fewer steps, or wait for next month.`, {
-    param: "n",
-  });
+  new ApiError("insufficient_credits", `Your credits for this month are used up: this request needs up to ${needed}, ${remaining} remain. Ask for fewer images, fewer steps or a faster quality, or wait for next month.`);
 
 function explain(image: InternalImage, imposed: DegradedReason | null): ImageExplanation {
   const degraded = image.degraded || imposed !== null;
@@ -83,7 +81,7 @@ async function callService(ctx: JobContext, plan: ImagePlan) {
   try {
     return await callGpu(config, ctx.env.GPU_SERVICE_SECRET, { method: "POST", path, body, requestId: ctx.requestId, deadlineAt }, InternalImagesResponse);
   } catch (error) {
-    if (error instanceof ApiError && error.code === "unknown_bundle") forgetBundle();
+    if (error instanceof BundleMismatch) forgetBundle();
     throw error;
   }
 }
