@@ -1,6 +1,6 @@
 // The edge against the real stack: the official OpenAI client unchanged, the cache, tiers, budgets, a crashed
 // gpu-service, and bad input of every kind. Needs the embedded bundle; skips with a message while it is absent.
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorBody, ImagesResponse, UsageResponse } from "@understudy/shared";
 import { BUNDLE_PRESENT, SKIP_REASON, Stack } from "./e2e-stack.js";
@@ -43,6 +43,13 @@ describe.skipIf(!BUNDLE_PRESENT)("edge end to end (real gpu-service, wrangler de
     expect(image.status).toBe(200);
     expect(image.headers.get("content-type")).toBe("image/png");
     expect(isPng(new Uint8Array(await image.arrayBuffer()))).toBe(true);
+  });
+
+  it("the official openai client's images.edit works with a PNG upload", async () => {
+    const generated = await client(proKey).images.generate({ prompt: "a blue square", response_format: "b64_json" });
+    const png = Buffer.from(generated.data![0]!.b64_json!, "base64");
+    const edited = await client(proKey).images.edit({ image: await toFile(png, "input.png", { type: "image/png" }), prompt: "a red square", response_format: "b64_json" });
+    expect(isPng(Buffer.from(edited.data![0]!.b64_json!, "base64"))).toBe(true);
   });
 
   it("a repeated seeded request is a cache hit and costs nothing", async () => {
