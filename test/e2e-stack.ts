@@ -6,8 +6,10 @@ import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { ROOT, admin, startEdge, startGpuService, stop, waitFor, type DevCredentials } from "../scripts/lib/stack.mjs";
 
-export const BUNDLE_PRESENT = existsSync(join(ROOT, "models", "understudy.json"));
-export const SKIP_REASON = "models/understudy.json is absent: the edge e2e tests need the embedded bundle (issue 3); skipping.";
+/** The embedded bundle, or the one UNDERSTUDY_BUNDLE_DIR names (the gpu-service reads the same variable). */
+const BUNDLE_DIR = process.env.UNDERSTUDY_BUNDLE_DIR ?? join(ROOT, "models");
+export const BUNDLE_PRESENT = existsSync(join(BUNDLE_DIR, "understudy.json"));
+export const SKIP_REASON = `${join(BUNDLE_DIR, "understudy.json")} is absent: the edge e2e tests need the embedded bundle (issue 3); skipping.`;
 
 export class Stack {
   readonly credentials: DevCredentials = { gpu_secret: randomBytes(32).toString("hex"), admin_token: randomBytes(24).toString("base64url"), dev_key: null };

@@ -2,7 +2,7 @@
 // and the hit rate on a replayed request log with repeats. Loopback only, bounded in requests and time.
 //
 // The edge runs under `wrangler dev` (workerd, local KV/R2/Durable Objects in a throwaway state folder).
-// The gpu-service is the real one when the bundle is present (models/understudy.json), else the stand-in
+// The gpu-service is the real one when the bundle is present (models/, or UNDERSTUDY_BUNDLE_DIR), else the stand-in
 // speaking the same contract; pass --standin to force it. Edge overhead = client round trip − the
 // gpu-service round trip the edge measured (its Server-Timing `gpu` entry).
 import { randomBytes } from "node:crypto";
@@ -24,7 +24,8 @@ const gpuUrl = `http://127.0.0.1:${GPU_PORT}`;
 const persistTo = join(ROOT, ".wrangler", "bench-state");
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 });
 
-const useReal = !values.standin && existsSync(join(ROOT, "models", "understudy.json"));
+const bundleDir = process.env.UNDERSTUDY_BUNDLE_DIR ?? join(ROOT, "models");
+const useReal = !values.standin && existsSync(join(bundleDir, "understudy.json"));
 const credentials: DevCredentials = { gpu_secret: randomBytes(32).toString("hex"), admin_token: randomBytes(24).toString("base64url"), dev_key: null };
 
 const quantile = (xs: number[], q: number) => {
@@ -80,7 +81,7 @@ async function main() {
       waitFor(`${edgeUrl}/healthz`, { child: edge, timeoutMs: 120_000, what: "wrangler dev" }),
     ]);
     for (let i = 0; i < 8; i++) keys.push((await admin(edgeUrl, credentials.admin_token, "POST", `/admin/tenants/bench-${i}/keys`, { tier: "pro", monthly_credits: 1e9 })).key);
-    console.log(`edge benchmark — wrangler dev (workerd) on loopback, gpu-service: ${useReal ? "real, embedded bundle" : "stand-in (no bundle or --standin)"}, ${N} requests per phase`);
+    console.log(`edge benchmark — wrangler dev (workerd) on loopback, gpu-service: ${useReal ? `real, bundle ${bundleDir}` : "stand-in (no bundle or --standin)"}, ${N} requests per phase`);
 
     for (let i = 0; i < 10; i++) await generate({ prompt: `warm-up ${i}`, mode: "student" });
 
