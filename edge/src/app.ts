@@ -16,6 +16,7 @@ import { usage } from "./routes/usage.js";
 import { admin } from "./routes/admin.js";
 import { docs, OPENAPI_CONFIG } from "./routes/docs.js";
 import { bots } from "./routes/bots.js";
+import { playground } from "./routes/playground.js";
 
 /**
  * The whole request pipeline, in order. Every response gets a request id, Server-Timing and secure headers;
@@ -30,6 +31,8 @@ app.use(
   secureHeaders({
     contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", "data:"], frameAncestors: ["'none'"] },
     crossOriginResourcePolicy: "same-origin",
+    // A route with its own policy keeps it: only the playground (routes/playground.ts) sets one.
+    overwrite: false,
   }),
 );
 app.onError(onError);
@@ -47,5 +50,7 @@ app.route("/", usage);
 app.route("/", admin);
 // Bots authenticate by platform signature (no API key); their workspace links live under /admin.
 app.route("/", bots);
+// The web playground at / is public; it calls /v1 from the browser with the key pasted into it.
+app.route("/", playground);
 app.doc31("/openapi.json", OPENAPI_CONFIG);
 app.route("/", docs(() => app.getOpenAPI31Document(OPENAPI_CONFIG) as never));
