@@ -3,15 +3,17 @@
 // (local KV, R2 and Durable Objects in .wrangler/state), signed with one generated secret. Creates a local
 // development tenant and key on first start, prints it and the URL, and stops both processes on Ctrl-C.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { EDGE_URL, GPU_URL, ROOT, devCredentials, ensureDevKey, startEdge, startGpuService, stop, waitFor } from "./lib/stack.mjs";
 
+// The gpu-service reads UNDERSTUDY_BUNDLE_DIR (default: the embedded bundle in models/); so does this check.
+const bundleManifest = process.env.UNDERSTUDY_BUNDLE_DIR ? join(process.env.UNDERSTUDY_BUNDLE_DIR, "understudy.json") : "models/understudy.json";
 const requirements = [
-  ["models/understudy.json", "the embedded model bundle (issue 3: train it with training/, see training/README.md)"],
+  [bundleManifest, "the embedded model bundle (issue 3: train it with training/, see training/README.md)"],
   ["gpu-service/src/service/main.ts", "the gpu-service HTTP service (issue 5)"],
   ["edge/src/index.ts", "the edge worker (issue 6)"],
 ];
-const missing = requirements.filter(([path]) => !existsSync(join(ROOT, path)));
+const missing = requirements.filter(([path]) => !existsSync(isAbsolute(path) ? path : join(ROOT, path)));
 if (missing.length > 0) {
   console.error("understudy cannot start yet; missing:");
   for (const [path, what] of missing) console.error(`  - ${path}: ${what}`);
