@@ -80,7 +80,9 @@ export function startEdge(credentials, { port = EDGE_PORT, gpuUrl = GPU_URL, qui
   const envFile = writeEnvFile(credentials, gpuUrl, persistTo);
   const wrangler = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
   const args = [wrangler, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn"];
-  return launch(process.execPath, args, { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" }, "edge", quiet);
+  // Local only: no metrics, and no fetch of Cloudflare's `Request.cf` sample (miniflare's placeholder will do).
+  const env = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
+  return launch(process.execPath, args, env, "edge", quiet);
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
