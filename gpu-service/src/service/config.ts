@@ -36,6 +36,9 @@ const ServiceEnv = z.object({
   UNDERSTUDY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
+/** The environment variables the service reads (the deployment manifests may set no others). */
+export const SERVICE_ENV_VARS = Object.keys(ServiceEnv.shape);
+
 export type ServiceConfig = ReturnType<typeof toConfig>;
 
 function toConfig(env: z.infer<typeof ServiceEnv>, dev: boolean) {
