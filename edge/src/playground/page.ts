@@ -14,6 +14,11 @@ export const tierCapabilities = (): TierCapabilities =>
     Object.entries(TIERS).map(([name, { description, quality, allowed_modes, allowed_strategies }]) => [name, { description, quality, allowed_modes, allowed_strategies }]),
   ) as TierCapabilities;
 
+/** A die for the seed button, drawn inline so it never depends on an emoji font. */
+const DIE = raw(
+  '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><rect x="3" y="3" width="18" height="18" rx="4" fill="none" stroke="currentColor" stroke-width="2"/><g fill="currentColor"><circle cx="8" cy="8" r="1.6"/><circle cx="16" cy="8" r="1.6"/><circle cx="12" cy="12" r="1.6"/><circle cx="8" cy="16" r="1.6"/><circle cx="16" cy="16" r="1.6"/></g></svg>',
+);
+
 /** JSON inside <script type="application/json">: `<` escaped so no string can close the element. */
 const jsonData = (value: unknown) => raw(JSON.stringify(value).replace(/</g, "\\u003c"));
 
@@ -23,6 +28,7 @@ export const page = () => html`<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>understudy playground</title>
+  <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%237aa2ff'/%3E%3Cpath d='M8 1a7 7 0 0 0 0 14z' fill='%230e1014'/%3E%3C/svg%3E">
   <link rel="stylesheet" href="/playground/app.css">
   <script type="module" src="/playground/app.js"></script>
 </head>
@@ -53,12 +59,12 @@ export const page = () => html`<!doctype html>
     <form class="card controls" id="generate-form">
       <label for="prompt">Prompt</label>
       <textarea id="prompt" rows="3" maxlength="1000" placeholder="a red circle on a blue background" required></textarea>
-      <div class="grid">
+      <div class="grid seed-quality">
         <div>
           <label for="seed">Seed</label>
           <div class="row">
             <input id="seed" type="number" min="0" max="4294967295" step="1" placeholder="random">
-            <button type="button" id="dice" class="icon" title="Roll a random seed" aria-label="Roll a random seed">🎲</button>
+            <button type="button" id="dice" class="icon" title="Roll a random seed" aria-label="Roll a random seed">${DIE}</button>
           </div>
         </div>
         <div>
@@ -71,7 +77,7 @@ export const page = () => html`<!doctype html>
         <legend>Your tier also allows</legend>
         <div class="grid">
           <div><label for="mode">Mode</label><select id="mode"><option value="">from quality</option></select></div>
-          <div id="strategy-field"><label for="strategy">Strategy</label><select id="strategy"><option value="">refine (default)</option></select></div>
+          <div id="strategy-field"><label for="strategy">Strategy</label><select id="strategy"><option value="">refine</option></select></div>
         </div>
         <label for="strength">σ (how far the teacher re-noises the student's image) <output id="strength-value">bundle default</output></label>
         <div class="row"><input id="strength" type="range" min="0.05" max="1" step="0.05" value="0.5" disabled><label class="inline"><input type="checkbox" id="strength-on"> set σ</label></div>

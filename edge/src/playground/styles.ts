@@ -32,11 +32,13 @@ textarea { resize: vertical; }
 input:focus, select:focus, textarea:focus { outline: 2px solid var(--accent); outline-offset: -1px; }
 .row { display: flex; gap: .5rem; align-items: center; }
 .grid { display: grid; grid-template-columns: 1fr 1fr; gap: .75rem; }
+.grid.seed-quality { grid-template-columns: 1.5fr 1fr; }
 button { cursor: pointer; border-radius: 8px; border: 1px solid var(--line); background: #202532; padding: .5rem .8rem; }
 button.primary { background: var(--accent); color: #0b1020; border: 0; font-weight: 650; }
 button.primary:disabled { opacity: .55; cursor: progress; }
 button.wide { width: 100%; padding: .7rem; margin-top: .3rem; }
-button.icon { padding: .45rem .6rem; }
+button.icon { padding: .4rem .5rem; display: grid; place-items: center; color: var(--muted); }
+button.icon:hover { color: var(--text); }
 button.link { background: none; border: 0; color: var(--accent); padding: 0; }
 input[type=range] { flex: 1; accent-color: var(--accent); }
 fieldset.advanced { border: 1px dashed var(--line); border-radius: 10px; padding: .5rem .8rem .8rem; display: flex; flex-direction: column; gap: .5rem; }
