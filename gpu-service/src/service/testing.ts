@@ -1,15 +1,24 @@
 // Helpers for the service's own tests: a real service (real workers, real pipeline) on a loopback port,
 // and a client that signs like the edge does.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InternalGenerateRequest, signatureHeaders } from "@understudy/shared";
+import { InternalGenerateRequest, MANIFEST_FILE, signatureHeaders } from "@understudy/shared";
 import { readBundle } from "../bundle/index.js";
 import { resolveJobs } from "../pipelines/index.js";
 import { loadConfig } from "./config.js";
 import { startService, type RunningService } from "./service.js";
 import type { Scheduler } from "./scheduling/scheduler.js";
 
-/** The bundle the service tests run on. */
-export const TEST_BUNDLE_DIR = fileURLToPath(new URL("../../test/fixtures/tiny-bundle/", import.meta.url));
+/**
+ * The bundle the service tests run on: $UNDERSTUDY_TEST_BUNDLE, else the embedded bundle (`models/`) once it
+ * is there, else the tiny fixture bundle (same layout, arithmetic stand-in graphs) on a checkout without it.
+ */
+export const TEST_BUNDLE_DIR =
+  process.env["UNDERSTUDY_TEST_BUNDLE"] ??
+  [fileURLToPath(new URL("../../../models/", import.meta.url)), fileURLToPath(new URL("../../test/fixtures/tiny-bundle/", import.meta.url))].find((dir) =>
+    existsSync(join(dir, MANIFEST_FILE)),
+  )!;
 export const TEST_SECRET = "test-secret-0123456789abcdef";
 
 export interface TestService extends RunningService {
