@@ -77,9 +77,26 @@ export function pipelineContract(name: string, bundleDir: () => string): void {
     });
 
     it("streams preview, verdict and final per image, then done", async () => {
-      const events: StageEvent[] = [];
-      await pipeline.generate(generateRequest({ n: 2 }), (event) => events.push(StageEvent.parse(event)));
-      expect(events.map((e) => e.event)).toEqual(["preview", "verdict", "final", "preview", "verdict", "final", "done"]);
+      for (const threshold of [-1e9, 1e9]) {
+        const events: StageEvent[] = [];
+        await pipeline.generate(generateRequest({ n: 2, selection: { mode: "adaptive", threshold } }), (event) => events.push(StageEvent.parse(event)));
+        for (const index of [0, 1]) {
+          const own = events.filter((e) => "index" in e && e.index === index).map((e) => e.event);
+          expect(own).toEqual(["preview", "verdict", "final"]);
+        }
+        expect(events).toHaveLength(7);
+        expect(events.at(-1)!.event).toBe("done");
+      }
+    });
+
+    it("batches teacher work without changing any image", async () => {
+      const request = generateRequest({ n: 2, selection: { mode: "adaptive", threshold: 1e9 } });
+      const together = (await pipeline.generate(request)).images;
+      const outcomes = await pipeline.runStudentStage(await pipeline.resolveJobs(request));
+      const apart = [await pipeline.runTeacherStage(outcomes[0]!), await pipeline.runTeacherStage(outcomes[1]!)];
+      expect(apart.map(pngOf)).toEqual(together.map(pngOf));
+      const teacherOnly = await pipeline.runTeacherOnlyBatch(await pipeline.resolveJobs(generateRequest({ n: 2, selection: { mode: "teacher" } })));
+      expect(pngOf(teacherOnly[1])).toBe(pngOf((await pipeline.generate(generateRequest({ seed: 8, selection: { mode: "teacher" } }))).images[0]));
     });
 
     it("edits: encodes the image, lets the student denoise it, refines below τ", async () => {

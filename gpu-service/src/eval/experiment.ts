@@ -72,15 +72,12 @@ async function runBatch(pipeline: AdaptivePipeline, judge: Judge, config: JudgeC
   const jobs = await jobsFor(pipeline, rows);
   const outcomes: StudentOutcome[] = await pipeline.runStudentStage(jobs);
   const student = await judgeImages(judge, config, outcomes.map((o) => pipeline.keepStudent(o, null)), rows);
-  const refinedImages: InternalImage[] = [];
-  for (const outcome of outcomes) refinedImages.push(await pipeline.runTeacherStage({ ...outcome, decision: "refine" }));
-  const refined = await judgeImages(judge, config, refinedImages, rows);
+  const refined = await judgeImages(judge, config, await pipeline.runTeacherStages(outcomes.map((o) => ({ ...o, decision: "refine" }))), rows);
   const teacher: Record<string, JudgedImage[]> = {};
   const samplers = [...plan.ddimSteps.map((steps) => ["ddim", steps] as const), ...plan.dpmSteps.map((steps) => ["dpmsolver++", steps] as const)];
   for (const [sampler, steps] of samplers) {
     const teacherPipeline = sampler === "ddim" ? pipeline : pipeline.withTeacherSampler(sampler);
-    const images: InternalImage[] = [];
-    for (const job of jobs) images.push(await teacherPipeline.runTeacherOnly({ ...job, mode: "teacher", teacherSteps: steps }));
+    const images = await teacherPipeline.runTeacherOnlyBatch(jobs.map((job) => ({ ...job, mode: "teacher", teacherSteps: steps })));
     teacher[`${sampler}@${steps}`] = await judgeImages(judge, config, images, rows);
   }
   return outcomes.map((outcome, i) => ({

@@ -16,7 +16,7 @@ import type { ImageJob, StudentOutcome } from "./jobs.js";
 import { internalImage, reportedThreshold } from "./results.js";
 import { calibratedK, resolveJobs, type ImagesRequest } from "./resolve.js";
 import { sampleStudent, studentBatchKey } from "./student.js";
-import { refineWithTeacher, sampleWithTeacher } from "./teacher.js";
+import { refineWithTeacher, sampleWithTeacher, teacherBatchKey, type TeacherResult } from "./teacher.js";
 import { mergeTimings } from "./timings.js";
 
 export interface PipelineOptions {
@@ -98,12 +98,33 @@ export class AdaptivePipeline {
 
   /** The teacher's half for an outcome the oracle scored below τ: refine or regenerate as decided. */
   async runTeacherStage(outcome: StudentOutcome): Promise<InternalImage> {
-    const { job, decision } = outcome;
-    if (decision === "keep") return this.keepStudent(outcome, null);
-    const teacher = decision === "refine" ? await refineWithTeacher(this.components, job, outcome.latents) : await sampleWithTeacher(this.components, job);
-    return internalImage(job, {
+    return (await this.runTeacherStages([outcome]))[0]!;
+  }
+
+  /**
+   * The teacher's half for many outcomes at once: compatible ones (same decision, schedule, strength,
+   * guidance) share one UNet call of 2B per step. Outcomes the oracle kept are served as they are.
+   */
+  async runTeacherStages(outcomes: StudentOutcome[]): Promise<InternalImage[]> {
+    const images = new Map<StudentOutcome, InternalImage>();
+    const teacherWork: StudentOutcome[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.decision === "keep") images.set(outcome, this.keepStudent(outcome, null));
+      else teacherWork.push(outcome);
+    }
+    for (const batch of groupBy(teacherWork, (outcome) => `${outcome.decision}|${teacherBatchKey(outcome.job)}`)) {
+      const jobs = batch.map((outcome) => outcome.job);
+      const refine = batch[0]!.decision === "refine";
+      const results = refine ? await refineWithTeacher(this.components, jobs, batch.map((o) => o.latents)) : await sampleWithTeacher(this.components, jobs);
+      batch.forEach((outcome, i) => images.set(outcome, this.teacherImage(outcome, results[i]!)));
+    }
+    return outcomes.map((outcome) => images.get(outcome)!);
+  }
+
+  private teacherImage(outcome: StudentOutcome, teacher: TeacherResult): InternalImage {
+    return internalImage(outcome.job, {
       png: teacher.png,
-      route: decision === "refine" ? "refined" : "regenerated",
+      route: outcome.decision === "refine" ? "refined" : "regenerated",
       oracleScore: outcome.oracleScore,
       studentEvaluations: outcome.studentEvaluations,
       teacherEvaluations: teacher.teacherEvaluations,
@@ -114,16 +135,23 @@ export class AdaptivePipeline {
 
   /** Mode `teacher`: the teacher alone, from the job's initial noise (or SDEdit of the input image). */
   async runTeacherOnly(job: ImageJob): Promise<InternalImage> {
-    const teacher = await sampleWithTeacher(this.components, job);
-    return internalImage(job, {
-      png: teacher.png,
-      route: "teacher",
-      oracleScore: null,
-      studentEvaluations: 0,
-      teacherEvaluations: teacher.teacherEvaluations,
-      timingsMs: teacher.timingsMs,
-      degradedReason: null,
-    });
+    return (await this.runTeacherOnlyBatch([job]))[0]!;
+  }
+
+  /** Mode `teacher` for many jobs, compatible ones batched into one UNet call of 2B per step. */
+  async runTeacherOnlyBatch(jobs: ImageJob[]): Promise<InternalImage[]> {
+    const images = new Map<ImageJob, InternalImage>();
+    for (const batch of groupBy(jobs, teacherBatchKey)) {
+      const results = await sampleWithTeacher(this.components, batch);
+      batch.forEach((job, i) => {
+        const teacher = results[i]!;
+        images.set(job, internalImage(job, {
+          png: teacher.png, route: "teacher", oracleScore: null, studentEvaluations: 0,
+          teacherEvaluations: teacher.teacherEvaluations, timingsMs: teacher.timingsMs, degradedReason: null,
+        }));
+      });
+    }
+    return jobs.map((job) => images.get(job)!);
   }
 
   /** Serves the student's image: because the oracle liked it, or (degraded) because the teacher cannot run. */
@@ -172,28 +200,35 @@ export class AdaptivePipeline {
   }
 
   private async teacherOnly(jobs: ImageJob[], onEvent?: (event: StageEvent) => void): Promise<InternalImage[]> {
-    const images: InternalImage[] = [];
-    for (const job of jobs) {
-      const image = await this.runTeacherOnly(job);
-      onEvent?.({ event: "final", index: job.index, image });
-      images.push(image);
-    }
+    const images = await this.runTeacherOnlyBatch(jobs);
+    images.forEach((image, i) => onEvent?.({ event: "final", index: jobs[i]!.index, image }));
     return images;
   }
 
+  /** Student for all images, then their verdicts, then the teacher for the ones that need it (batched). */
   private async adaptive(jobs: ImageJob[], deadlineMs: number | undefined, onEvent?: (event: StageEvent) => void): Promise<InternalImage[]> {
-    const images: InternalImage[] = [];
-    for (const outcome of await this.runStudentStage(jobs)) {
-      const { job } = outcome;
+    const outcomes = await this.runStudentStage(jobs);
+    const images = new Map<StudentOutcome, InternalImage>();
+    const final = (outcome: StudentOutcome, image: InternalImage) => {
+      images.set(outcome, image);
+      onEvent?.({ event: "final", index: outcome.job.index, image });
+    };
+    const teacherWork: StudentOutcome[] = [];
+    for (const outcome of outcomes) {
       const degraded = outcome.decision !== "keep" && this.missesDeadline(outcome, deadlineMs);
-      if (onEvent) {
-        onEvent({ event: "preview", index: job.index, seed: job.seed, png_b64: Buffer.from(encodePng({ data: outcome.pixels, dims: [1, 3, job.height, job.width] })).toString("base64") });
-        onEvent({ event: "verdict", index: job.index, oracle_score: outcome.oracleScore, threshold: reportedThreshold(job), decision: degraded ? "degraded" : outcome.decision });
-      }
-      const image = degraded ? this.keepStudent(outcome, "deadline") : await this.runTeacherStage(outcome);
-      onEvent?.({ event: "final", index: job.index, image });
-      images.push(image);
+      if (onEvent) this.emitVerdict(outcome, degraded, onEvent);
+      if (outcome.decision === "keep" || degraded) final(outcome, this.keepStudent(outcome, degraded ? "deadline" : null));
+      else teacherWork.push(outcome);
     }
-    return images;
+    const teacherImages = await this.runTeacherStages(teacherWork);
+    teacherWork.forEach((outcome, i) => final(outcome, teacherImages[i]!));
+    return outcomes.map((outcome) => images.get(outcome)!);
+  }
+
+  private emitVerdict(outcome: StudentOutcome, degraded: boolean, onEvent: (event: StageEvent) => void): void {
+    const { job } = outcome;
+    const preview = encodePng({ data: outcome.pixels, dims: [1, 3, job.height, job.width] });
+    onEvent({ event: "preview", index: job.index, seed: job.seed, png_b64: Buffer.from(preview).toString("base64") });
+    onEvent({ event: "verdict", index: job.index, oracle_score: outcome.oracleScore, threshold: reportedThreshold(job), decision: degraded ? "degraded" : outcome.decision });
   }
 }
