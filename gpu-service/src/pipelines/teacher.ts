@@ -1,5 +1,5 @@
 import { evaluationsPerStep } from "@understudy/shared";
-import { deriveSeed, TorchGenerator } from "../noise/index.js";
+import { deriveSeed } from "../noise/index.js";
 import { batchItem, stackBatch, toUnitRange } from "../image/processing.js";
 import { encodePng } from "../image/png.js";
 import type { Scheduler } from "../schedulers/index.js";
