@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { toHex } from "@understudy/shared";
-import { installStandin, newTenant, usage } from "../../test/helpers.js";
+import { installStandin, newTenant, standin, usage } from "../../test/helpers.js";
 import { PNG_MAGIC, bodyOf, callBots, chatApiOrigin, linkWorkspace, recorded, unique } from "./testing.js";
 
 /** Signed with a real Ed25519 key pair made here, as Discord signs with its application's key. */
@@ -115,6 +115,16 @@ describe("discord /imagine", () => {
     expect(edit!.headers["content-type"]).toBe("application/json");
     const message = JSON.parse(new TextDecoder().decode(bodyOf(edit!)));
     expect(message.content).toMatch(/^Could not draw that: Your credits for this month are used up/);
+  });
+
+  it("edits the original response with the reason when the image service says no, and charges nothing", async () => {
+    const { key, guild } = await linkedGuild("standard");
+    standin.behaviour = "down";
+    const command = imagine(guild, [{ name: "prompt", type: 3, value: "a yellow star" }]);
+    await signed(command.payload(command.token));
+    const [edit] = await recorded(`/api/v10/webhooks/${command.applicationId}/`);
+    expect(JSON.parse(new TextDecoder().decode(bodyOf(edit!))).content).toMatch(/^Could not draw that: The image service is unreachable right now; retry shortly/);
+    expect((await usage(key)).credits.used).toBe(0);
   });
 
   it("edits the original response with the reason when the input is invalid", async () => {

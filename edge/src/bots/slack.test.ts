@@ -96,7 +96,7 @@ describe("slack /imagine", () => {
     expect((await usage(key)).credits.used).toBeGreaterThan(0);
   });
 
-  it("posts the reason, visible only to its author, when the tier says no", async () => {
+  it("posts the reason, visible only to its author, when the input is refused", async () => {
     const { team } = await linkedTeam("free");
     const { body, responsePath } = form(team, "a red circle --seed 1x");
     await signed(body);

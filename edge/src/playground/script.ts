@@ -211,7 +211,7 @@ function handlers(body) {
   return {
     preview(event) {
       $("result").dataset.state = "preview";
-      setImage("preview", pngSrc(event.png_b64), "");
+      setImage("preview", pngSrc(event.png_b64 || event.b64_json), "");
       $("final-placeholder").textContent = "the oracle is scoring it…";
     },
     verdict(event) {
@@ -219,7 +219,7 @@ function handlers(body) {
       $("final-placeholder").textContent = event.decision === "keep" ? "keeping the student's image" : "the teacher is at work…";
     },
     final(event) {
-      const image = event.image || event;
+      const image = event.image || event.data || event;
       const explanation = explanationOf(image);
       finalShown = { src: pngSrc(image.png_b64 || image.b64_json), explanation };
       if (!image.png_b64 && !image.b64_json && image.url) finalShown.src = image.url;
