@@ -13,6 +13,7 @@ describe("Idempotency-Key", () => {
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(second.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(second.headers.get("X-Request-Id")).toMatch(/^req_/);
     const [a, b] = (await Promise.all([first.json(), second.json()])) as ImagesResponse[];
     expect(b).toEqual(a);
     expect(standin.count(InternalPaths.generate)).toBe(1);

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, sha256Hex } from "@understudy/shared";
 import type { AppEnv } from "../env.js";
 
@@ -26,7 +27,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     throw new ApiError("idempotency_conflict", "Idempotency-Key: a request with this key is still running; retry shortly.", { param: "Idempotency-Key", retryAfterSeconds: 1 });
   }
   if (verdict.state === "replay") {
-    return new Response(verdict.body, { status: verdict.status, headers: { "Content-Type": "application/json", "Idempotent-Replayed": "true" } });
+    // Through the context, so the replay carries this request's id and the secure headers like any answer.
+    return c.body(verdict.body, verdict.status as ContentfulStatusCode, { "Content-Type": "application/json", "Idempotent-Replayed": "true" });
   }
   try {
     await next();

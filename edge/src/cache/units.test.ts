@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { HotCache } from "./hotCache.js";
+import { SingleFlight } from "./singleflight.js";
+import type { CachedImage } from "./imageCache.js";
+
+const image = (bytes: number): CachedImage => ({
+  png: new Uint8Array(bytes),
+  explanation: {
+    seed: 1, route: "student", oracle_score: 0.5, threshold: null, k: null, unet_evaluations: { student: 4, teacher: 0 },
+    timings_ms: {}, cache: "miss", degraded: false, degraded_reason: null,
+  },
+});
+
+describe("hot cache", () => {
+  it("evicts the least recently used entries past its byte budget", () => {
+    const hot = new HotCache(1000, 100);
+    hot.set("a", image(200));
+    hot.set("b", image(250));
+    hot.set("x", image(250));
+    hot.get("a");
+    hot.set("c", image(250));
+    hot.set("d", image(250));
+    expect(hot.get("b")).toBeUndefined();
+    expect(hot.get("a")).toBeDefined();
+    expect(hot.get("d")).toBeDefined();
+  });
+
+  it("evicts past its entry budget and refuses images too large to be worth keeping", () => {
+    const hot = new HotCache(10_000, 2);
+    for (const key of ["a", "b", "c"]) hot.set(key, image(10));
+    expect(hot.get("a")).toBeUndefined();
+    hot.set("huge", image(5_000));
+    expect(hot.get("huge")).toBeUndefined();
+  });
+});
+
+describe("single flight", () => {
+  it("shares one running call per key and forgets it once settled", async () => {
+    const flights = new SingleFlight<number>();
+    let runs = 0;
+    let release!: (value: number) => void;
+    const leader = flights.run("k", () => {
+      runs++;
+      return new Promise<number>((resolve) => (release = resolve));
+    });
+    const follower = flights.running("k");
+    expect(follower).toBeDefined();
+    release(7);
+    expect(await Promise.all([leader, follower])).toEqual([7, 7]);
+    expect(runs).toBe(1);
+    expect(flights.running("k")).toBeUndefined();
+  });
+});
