@@ -158,12 +158,19 @@ function resetResult() {
   for (const id of ["verdict", "facts", "timings"]) $(id).hidden = true;
 }
 
+const OUTCOMES = {
+  keep: "keep the student's image",
+  refine: "the teacher refines it",
+  regenerate: "the teacher draws it again",
+  degraded: "keep the student's image (no teacher available)",
+};
+
 function showVerdict(score, threshold, decision) {
   $("verdict").hidden = false;
-  const keep = decision === "keep";
+  const outcome = OUTCOMES[decision] || decision;
   $("verdict-text").textContent = threshold === null || threshold === undefined
-    ? "Oracle score " + fixed(score) + " (no τ: not adaptive) → " + decision
-    : "Oracle score " + fixed(score) + (score < threshold ? " < " : " ≥ ") + "τ " + fixed(threshold) + " → " + (keep ? "keep the student's image" : decision + " with the teacher");
+    ? "Oracle score " + fixed(score) + " (no τ: not adaptive) → " + outcome
+    : "Oracle score " + fixed(score) + (score < threshold ? " < " : " ≥ ") + "τ " + fixed(threshold) + " → " + outcome;
   const low = Math.min(0, score, threshold ?? score);
   const high = Math.max(1, score, threshold ?? score);
   const at = (v) => ((v - low) / (high - low)) * 100 + "%";
@@ -183,7 +190,8 @@ function showFinal(src, explanation, extra) {
   result.dataset.route = explanation.route;
   setImage("final", src, explanation.cache === "hit" ? "(from the cache)" : "");
   if (explanation.oracle_score !== null && explanation.oracle_score !== undefined && $("verdict").hidden) {
-    showVerdict(explanation.oracle_score, explanation.threshold, explanation.route === "student" ? "keep" : explanation.route.replace(/d$/, ""));
+    const decision = explanation.route !== "student" ? explanation.route.replace(/d$/, "") : explanation.degraded ? "degraded" : "keep";
+    showVerdict(explanation.oracle_score, explanation.threshold, decision);
   }
   const route = document.createElement("span");
   route.className = "route " + explanation.route;
