@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run keys -- <command>`: API keys and tenants, locally or on a deployment.
 //
-//   create --tenant acme --tier pro [--credits 100000]   a new key (shown once); creates or re-tiers the tenant
+//   create --tenant acme --tier pro [--credits 100000|tier]   a new key (shown once); creates or re-tiers the tenant
 //   list   [--tenant acme]                                 tenants, or one tenant's keys (prefixes only)
 //   revoke --tenant acme --key us_AbCdEfGh                 revokes by the key's prefix (or the whole key)
 //
@@ -37,7 +37,9 @@ async function run(endpoint, token) {
   const command = positionals[0];
   if (command === "create") {
     const tenant = need("tenant");
-    const body = { tier: need("tier"), ...(values.credits ? { monthly_credits: Number(values.credits) } : {}) };
+    // --credits N overrides the tier's monthly allowance, --credits tier restores it, absent keeps what is set.
+    const credits = values.credits === undefined ? {} : { monthly_credits: values.credits === "tier" ? null : Number(values.credits) };
+    const body = { tier: need("tier"), ...credits };
     const created = await admin(endpoint, token, "POST", `/admin/tenants/${encodeURIComponent(tenant)}/keys`, body);
     console.log(`tenant ${created.tenant} (${created.tier})\nkey    ${created.key}\nThe key is shown only now; it is stored as a SHA-256 hash.`);
   } else if (command === "list" && values.tenant) {

@@ -49,11 +49,13 @@ export class TenantBudget extends DurableObject<Env> {
 
   // ── tenant and keys ───────────────────────────────────────────────────────────────
 
-  configure(record: TenantRecord): TenantRecord {
+  /** Creates the tenant or changes its tier; `monthlyCredits` undefined keeps the current override. */
+  configure(record: Omit<TenantRecord, "monthlyCredits"> & { monthlyCredits?: number | null }): TenantRecord {
+    const monthlyCredits = record.monthlyCredits === undefined ? (this.tenant()?.monthlyCredits ?? null) : record.monthlyCredits;
     this.sql.exec(
       `INSERT INTO tenant (id, name, tier, monthly_credits, created_ms) VALUES (1, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET tier = excluded.tier, monthly_credits = excluded.monthly_credits`,
-      record.name, record.tier, record.monthlyCredits, Date.now(),
+      record.name, record.tier, monthlyCredits, Date.now(),
     );
     return this.tenant()!;
   }

@@ -43,6 +43,20 @@ describe("API keys", () => {
     expect((await get("/v1/usage", second.key)).status).toBe(200);
   });
 
+  it("a second key keeps the tenant's credit override unless it is given again", async () => {
+    const { tenant } = await newTenant("standard", 123);
+    const add = (body: object) =>
+      SELF.fetch(`https://edge.test/admin/tenants/${tenant}/keys`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const second = (await (await add({ tier: "pro" })).json()) as { key: string };
+    expect((await usage(second.key)).credits.allowance).toBe(123);
+    await add({ tier: "pro", monthly_credits: null });
+    expect((await usage(second.key)).credits.allowance).toBe(5_000_000);
+  });
+
   it("lists keys by prefix only, never the key or its hash", async () => {
     const { tenant, key, prefix } = await newTenant("free");
     const listing = await SELF.fetch(`https://edge.test/admin/tenants/${tenant}/keys`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -8,8 +8,8 @@ const Tenant = z.object({ tenant: z.string().regex(TENANT_NAME, { message: "use 
 const CreateKey = z
   .object({
     tier: TierName,
-    /** Overrides the tier's monthly allowance (UNet evaluations); null restores the tier's. */
-    monthly_credits: z.number().int().min(0).nullable().default(null),
+    /** Overrides the tier's monthly allowance (UNet evaluations); null restores the tier's; absent keeps it. */
+    monthly_credits: z.number().int().min(0).nullable().optional(),
   })
   .strict();
 

@@ -37,7 +37,7 @@ export interface CreatedKey {
 }
 
 /** Creates the tenant when new (or updates its tier), then issues a fresh key for it. */
-export async function createKey(env: Env, tenant: string, tier: TierName, monthlyCredits: number | null): Promise<CreatedKey> {
+export async function createKey(env: Env, tenant: string, tier: TierName, monthlyCredits: number | null | undefined): Promise<CreatedKey> {
   const budget = budgetOf(env, tenant);
   await budget.configure({ name: tenant, tier, monthlyCredits });
   const key = generateApiKey();
