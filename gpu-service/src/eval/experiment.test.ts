@@ -23,6 +23,7 @@ describe("the eval experiment", async () => {
     expect(configs.map((c) => c.name)).toEqual([
       "student (LCM)", "teacher DDIM 2", "teacher DDIM 10", "teacher DPM-Solver++ 4", "refine always",
       "adaptive refine k=10", "adaptive refine k=90", "adaptive regenerate k=10", "adaptive regenerate k=90",
+      "random refine, share of k=10", "random refine, share of k=90",
     ]);
   });
 
@@ -39,6 +40,13 @@ describe("the eval experiment", async () => {
     expect(byName["adaptive refine k=90"]!.teacherShare).toBe(share);
     const regenerate = byName["adaptive regenerate k=90"]!;
     expect(regenerate.meanEvaluations).toBeCloseTo(2 + share * 20, 10);
+  });
+
+  it("puts random refinement of the same share at the same cost as adaptive refinement", () => {
+    const adaptive = byName["adaptive refine k=90"]!;
+    const random = byName["random refine, share of k=90"]!;
+    expect(random.meanEvaluations).toBeCloseTo(adaptive.meanEvaluations, 10);
+    expect(random.teacherShare).toBe(adaptive.teacherShare);
   });
 
   it("reports a table and a plot", () => {

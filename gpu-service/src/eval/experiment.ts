@@ -29,7 +29,7 @@ export interface PromptResults {
 
 export interface ConfigResult {
   name: string;
-  family: "student" | "teacher-ddim" | "teacher-dpmsolver++" | "refine-always" | "adaptive-refine" | "adaptive-regenerate";
+  family: "student" | "teacher-ddim" | "teacher-dpmsolver++" | "refine-always" | "random-refine" | "adaptive-refine" | "adaptive-regenerate";
   k: number | null;
   meanEvaluations: number;
   accuracy: number;
@@ -139,7 +139,29 @@ export function configurations(pipeline: AdaptivePipeline, results: readonly Pro
       configs.push(summarise(`${family.replace("-", " ")} k=${k}`, family, k, picks));
     }
   }
-  return configs;
+  return [...configs, ...randomRefinement(configs)];
+}
+
+/**
+ * Non-adaptive refinement at equal cost: refining a random share s of the images (the share adaptive
+ * refinement chose at each k) has expected accuracy (1 − s)·student + s·refine-always, and the same mean
+ * evaluations. Adaptive selection is worth something exactly when it beats this line.
+ */
+function randomRefinement(configs: readonly ConfigResult[]): ConfigResult[] {
+  const student = configs.find((c) => c.family === "student")!;
+  const always = configs.find((c) => c.family === "refine-always")!;
+  const mix = (share: number, f: (c: ConfigResult) => number) => (1 - share) * f(student) + share * f(always);
+  return configs
+    .filter((c) => c.family === "adaptive-refine")
+    .map((c) => ({
+      name: `random refine, share of k=${c.k}`,
+      family: "random-refine",
+      k: c.k,
+      meanEvaluations: mix(c.teacherShare, (x) => x.meanEvaluations),
+      accuracy: mix(c.teacherShare, (x) => x.accuracy),
+      attributeAccuracy: mix(c.teacherShare, (x) => x.attributeAccuracy),
+      teacherShare: c.teacherShare,
+    }));
 }
 
 /** The paper's headline: how often the student beats the teacher on the same initial noise. */

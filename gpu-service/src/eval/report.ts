@@ -9,6 +9,23 @@ export interface EvalReport {
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** The issue's targets, checked on the numbers: adaptive at k ≤ 50 vs the full teacher, and vs random refinement. */
+export function targetFindings(report: EvalReport): string[] {
+  const teacher = report.configs.filter((c) => c.family === "teacher-ddim").sort((a, b) => b.meanEvaluations - a.meanEvaluations)[0];
+  if (!teacher) return [];
+  const adaptive = report.configs.filter((c) => c.family.startsWith("adaptive-") && c.k !== null && c.k <= 50);
+  const winners = adaptive.filter((c) => c.accuracy >= teacher.accuracy && c.meanEvaluations <= 0.4 * teacher.meanEvaluations);
+  const first = winners.length
+    ? `Target met: ${winners.map((c) => `${c.name} (${percent(c.accuracy)} at ${c.meanEvaluations.toFixed(1)} evaluations)`).join("; ")} reach ${teacher.name} (${percent(teacher.accuracy)}) with at most 40% of its ${teacher.meanEvaluations.toFixed(0)} evaluations.`
+    : `Target not met: no adaptive configuration with k ≤ 50 reaches ${teacher.name} (${percent(teacher.accuracy)}) within 40% of its ${teacher.meanEvaluations.toFixed(0)} evaluations.`;
+  const pairs = report.configs
+    .filter((c) => c.family === "adaptive-refine")
+    .map((c) => [c, report.configs.find((r) => r.family === "random-refine" && r.k === c.k)!] as const);
+  const better = pairs.filter(([a, r]) => a.accuracy > r.accuracy).map(([a]) => `k=${a.k}`);
+  const second = `Adaptive refinement beats random refinement of the same share (equal evaluations) at ${better.length ? better.join(", ") : "no k"} of ${pairs.map(([a]) => `k=${a.k}`).join(", ")}.`;
+  return [first, second];
+}
+
 export function markdownTable(report: EvalReport): string {
   const lines = [
     `Bundle \`${report.bundle.id}@${report.bundle.version}\`, ${report.prompts} held-out prompts (\`eval/prompts.jsonl\`, fixed seeds), judged by the bundle's judge.`,
@@ -20,6 +37,8 @@ export function markdownTable(report: EvalReport): string {
     `Student vs teacher (${report.studentVersusTeacher.teacher}) on the same initial noise: the student gets more attributes right on ` +
       `${percent(report.studentVersusTeacher.studentBetter)} of prompts, the teacher on ${percent(report.studentVersusTeacher.teacherBetter)}; ` +
       `the student is fully right where the teacher is not on ${percent(report.studentVersusTeacher.studentCorrectTeacherWrong)}.`,
+    "",
+    ...targetFindings(report).map((line) => `- ${line}`),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -29,6 +48,7 @@ const SERIES: Record<ConfigResult["family"], { colour: string; label: string }> 
   "teacher-dpmsolver++": { colour: "#17becf", label: "teacher, DPM-Solver++" },
   student: { colour: "#2ca02c", label: "student (LCM)" },
   "refine-always": { colour: "#7f7f7f", label: "refine always" },
+  "random-refine": { colour: "#bcbd22", label: "random refine (same share)" },
   "adaptive-refine": { colour: "#d62728", label: "adaptive refine (k)" },
   "adaptive-regenerate": { colour: "#ff7f0e", label: "adaptive regenerate (k)" },
 };
