@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
-# Reproduce the whole shapes-world bundle from nothing: render data, train judge, VAE, teacher, student, oracle,
-# calibrate, evaluate, export to models/, verify with onnxruntime-node. Every stage resumes from its checkpoint
-# under training/runs/ and skips when complete; re-running after an interruption continues where it stopped.
+# Reproduce the whole shapes-world bundle from nothing: render data, train the VAE, teacher, student, oracle and
+# judge, export to models/, verify with onnxruntime-node, calibrate, evaluate, write models/README.md.
+# Every stage resumes from its checkpoint under training/runs/ and skips when complete, so re-running after an
+# interruption continues where it stopped.
 #
-#   training/build_bundle.sh                      # CPU, defaults (a few hours on 2 cores)
-#   DEVICE=cuda training/build_bundle.sh          # CUDA machine
+#   training/build_bundle.sh                                  # CPU, defaults
+#   DEVICE=cuda training/build_bundle.sh                      # CUDA machine (minutes)
 #   TEACHER_STEPS=12000 STUDENT_STEPS=3000 training/build_bundle.sh   # train longer (resumes)
+#   TEACHER_MINUTES=30 STUDENT_MINUTES=10 ...                 # wall-clock caps per invocation (0 = none)
+# NB: when the teacher changes after the student was distilled, move training/runs/student.pt away first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-/usr/bin/python3}
 DEV=${DEVICE:-cpu}
-export UNDERSTUDY_THREADS=${UNDERSTUDY_THREADS:-2}
+export UNDERSTUDY_THREADS=${UNDERSTUDY_THREADS:-1}
 SEED=${SEED:-0}
 C="--device $DEV --seed $SEED"
-$PY -m training.train_judge $C --steps "${JUDGE_STEPS:-1500}"
-$PY -m training.train_vae $C --steps "${VAE_STEPS:-1200}"
-$PY -m training.train_teacher $C --steps "${TEACHER_STEPS:-6000}"
-$PY -m training.distill_student $C --steps "${STUDENT_STEPS:-1500}" --guidance "${GUIDANCE:-4.0}"
-$PY -m training.train_oracle $C --steps "${ORACLE_STEPS:-2000}"
-
-
+$PY -m training.train_vae $C --steps "${VAE_STEPS:-600}"
+$PY -m training.train_teacher $C --batch 32 --steps "${TEACHER_STEPS:-6000}" --max-minutes "${TEACHER_MINUTES:-0}"
+$PY -m training.distill_student $C --batch 32 --steps "${STUDENT_STEPS:-1500}" --max-minutes "${STUDENT_MINUTES:-0}" --guidance "${GUIDANCE:-4.0}"
+$PY -m training.train_oracle $C --steps "${ORACLE_STEPS:-600}"
+$PY -m training.train_judge $C --batch 32 --steps "${JUDGE_STEPS:-1500}"
 $PY -m training.export $C --student-steps "${SERVE_STUDENT_STEPS:-2}" ${VERSION:+--version "$VERSION"}
 node training/verify_onnx.mjs
-$PY -m training.finalize $C
+EVAL_N_ONE=${EVAL_N_ONE:-400} EVAL_N_TWO=${EVAL_N_TWO:-200} $PY -m training.finalize $C
+$PY -m training.check_vae $C
 $PY -m training.write_readme

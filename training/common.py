@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent
-RUNS = ROOT / "runs"
+RUNS = Path(os.environ.get("UNDERSTUDY_RUNS", ROOT / "runs"))
 DATA = ROOT / "data"
-BUNDLE = ROOT.parent / "models"
+BUNDLE = Path(os.environ.get("UNDERSTUDY_BUNDLE", ROOT.parent / "models"))
 
 
 def base_args(desc: str, **defaults) -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 oracle; thresholds[k] = numpy linear-interpolated k-th percentile), evaluate teacher vs student with the judge,
 write them into models/understudy.json and models/eval/metrics.json."""
 import json
+import os
 
 import numpy as np
 import torch
@@ -29,7 +30,7 @@ def calibrate(oracle, student_steps, log):
 
 
 def main():
-    args = base_args("calibrate + evaluate", n_one=400, n_two=200, skip_eval=0).parse_args()
+    args = base_args("calibrate + evaluate", n_one=int(os.environ.get("EVAL_N_ONE", 100)), n_two=int(os.environ.get("EVAL_N_TWO", 50)), skip_eval=0).parse_args()
     setup(args)
     log = Log("finalize")
     man = json.loads((BUNDLE / "understudy.json").read_text())

@@ -16,7 +16,7 @@ from .common import BUNDLE, RUNS
 from .diffusion import ALPHAS_CUMPROD, ddim_timesteps, lcm_scalings, lcm_timesteps
 from .world import encode
 
-REPO = BUNDLE.parent
+REPO = Path(__file__).resolve().parent.parent
 
 
 def generate(name, prompts, seeds, guidance, student_steps, do_teacher, do_student, teacher_steps=50):

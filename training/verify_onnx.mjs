@@ -7,8 +7,9 @@ import ort from "onnxruntime-node";
 import { Tokenizer } from "@huggingface/tokenizers";
 
 const root = process.cwd();
-const bundle = path.join(root, "models");
-const vdir = path.join(root, "training", "runs", "verify");
+const bundle = process.env.UNDERSTUDY_BUNDLE ?? path.join(root, "models");
+const runs = process.env.UNDERSTUDY_RUNS ?? path.join(root, "training", "runs");
+const vdir = path.join(runs, "verify");
 const results = { maxAbsDiff: {}, timingsMs: {} };
 const sessions = {};
 const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
@@ -103,5 +104,5 @@ walk(bundle);
 results.bundleBytes = total;
 results.ok = ok;
 console.log(`bundle size ${(total / 1e6).toFixed(2)} MB; all checks ${ok ? "PASS" : "FAIL"}`);
-fs.writeFileSync(path.join(root, "training", "runs", "verify_results.json"), JSON.stringify(results, null, 1));
+fs.writeFileSync(path.join(runs, "verify_results.json"), JSON.stringify(results, null, 1));
 process.exit(ok ? 0 : 1);
