@@ -38,7 +38,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const pool = new WorkerPool<InferenceTasks, InferenceWorkerData, InferenceWorkerReady>({
     size: config.workers,
     entry: INFERENCE_WORKER,
-    data: { bundleDir: config.bundleDir, intraOpThreads: config.intraOpThreads, executionProvider: config.executionProvider, maxBatch: config.maxBatch },
+    data: { bundleDir: config.bundleDir, intraOpThreads: config.intraOpThreads, executionProvider: config.executionProvider, maxBatch: config.maxBatch, maxTeacherBatch: config.maxTeacherBatch },
     onWorkerLost: (reason) => {
       console.error(`${reason}; starting a replacement`);
       metrics.workerRestarts.inc();

@@ -62,10 +62,10 @@ async function teacherRunOfAbout(service: RunningService): Promise<(ms: number) 
   const request = InternalGenerateRequest.parse({ version: "v1", request_id: "hold", prompt: "hold", seed: 0, selection: { mode: "teacher" } });
   const [job] = resolveJobs(manifest, request);
   const probeSteps = 20;
-  const { serviceMs } = await service.pool.run("teacherOnly", { ...job!, teacherSteps: probeSteps });
+  const { serviceMs } = await service.pool.run("teacherOnly", [{ ...job!, teacherSteps: probeSteps }]);
   const msPerStep = serviceMs / probeSteps;
   // Capped at 500 steps (schedulers take at most 1000): on a very fast bundle the hold is shorter than asked.
-  return (ms) => service.pool.run("teacherOnly", { ...job!, teacherSteps: Math.min(500, Math.max(1, Math.ceil(ms / msPerStep))) });
+  return (ms) => service.pool.run("teacherOnly", [{ ...job!, teacherSteps: Math.min(500, Math.max(1, Math.ceil(ms / msPerStep))) }]);
 }
 
 /** Polls `condition` every few milliseconds until it holds (tests use it to line up concurrent work). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StudentBatcher } from "./student-batcher.js";
+import { Batcher } from "./batcher.js";
 
 interface Job {
   id: number;
@@ -7,9 +7,9 @@ interface Job {
 }
 const bySize = (job: Job) => String(job.size);
 
-describe("StudentBatcher", () => {
+describe("Batcher", () => {
   it("holds a partial batch while more jobs are expected, until the oldest has waited maxWaitMs", () => {
-    const batcher = new StudentBatcher<Job>({ maxBatch: 4, maxWaitMs: 5 }, bySize);
+    const batcher = new Batcher<Job>({ maxBatch: 4, maxWaitMs: 5 }, bySize);
     batcher.push({ id: 1, size: 64 }, 100);
     batcher.push({ id: 2, size: 64 }, 102);
     expect(batcher.take(103, true)).toBeNull();
@@ -19,13 +19,13 @@ describe("StudentBatcher", () => {
   });
 
   it("sends a lone job at once when nothing else is on its way", () => {
-    const batcher = new StudentBatcher<Job>({ maxBatch: 4, maxWaitMs: 50 }, bySize);
+    const batcher = new Batcher<Job>({ maxBatch: 4, maxWaitMs: 50 }, bySize);
     batcher.push({ id: 1, size: 64 }, 0);
     expect(batcher.take(0, false)?.jobs).toEqual([{ id: 1, size: 64 }]);
   });
 
   it("sends a full batch without waiting and leaves the rest queued in order", () => {
-    const batcher = new StudentBatcher<Job>({ maxBatch: 2, maxWaitMs: 50 }, bySize);
+    const batcher = new Batcher<Job>({ maxBatch: 2, maxWaitMs: 50 }, bySize);
     for (let id = 1; id <= 3; id++) batcher.push({ id, size: 64 }, 0);
     expect(batcher.take(0, true)?.jobs.map((job) => job.id)).toEqual([1, 2]);
     expect(batcher.depth).toBe(1);
@@ -33,18 +33,19 @@ describe("StudentBatcher", () => {
   });
 
   it("batches only jobs that can share UNet calls with the oldest, skipping others without reordering them", () => {
-    const batcher = new StudentBatcher<Job>({ maxBatch: 8, maxWaitMs: 0 }, bySize);
+    const batcher = new Batcher<Job>({ maxBatch: 8, maxWaitMs: 0 }, bySize);
     batcher.push({ id: 1, size: 64 }, 0);
     batcher.push({ id: 2, size: 32 }, 0);
     batcher.push({ id: 3, size: 64 }, 0);
     batcher.push({ id: 4, size: 32 }, 0);
     expect(batcher.take(0, true)?.jobs.map((job) => job.id)).toEqual([1, 3]);
+    expect(batcher.waiting().map((job) => job.id)).toEqual([2, 4]);
     expect(batcher.take(0, true)?.jobs.map((job) => job.id)).toEqual([2, 4]);
     expect(batcher.msUntilDue(0)).toBeNull();
   });
 
   it("with maxBatch 1 never batches (batching off)", () => {
-    const batcher = new StudentBatcher<Job>({ maxBatch: 1, maxWaitMs: 5 }, bySize);
+    const batcher = new Batcher<Job>({ maxBatch: 1, maxWaitMs: 5 }, bySize);
     batcher.push({ id: 1, size: 64 }, 0);
     batcher.push({ id: 2, size: 64 }, 0);
     expect(batcher.take(0, true)?.jobs).toHaveLength(1);

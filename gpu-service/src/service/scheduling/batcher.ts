@@ -1,5 +1,5 @@
 /**
- * Dynamic batching for the student stage. Jobs wait in arrival order; a batch is the oldest job plus the
+ * Dynamic batching for a pipeline stage. Jobs wait in arrival order; a batch is the oldest job plus the
  * following jobs that can share its UNet calls (same key), up to `maxBatch`. A batch leaves when it is full,
  * when its oldest job has waited `maxWaitMs`, or at once when no further jobs are on their way, so a lone
  * request never pays the batching wait.
@@ -21,7 +21,7 @@ export interface Batch<J> {
   waitedMs: number[];
 }
 
-export class StudentBatcher<J> {
+export class Batcher<J> {
   readonly #policy: BatchPolicy;
   readonly #keyOf: (job: J) => string;
   #waiting: Waiting<J>[] = [];
@@ -34,6 +34,11 @@ export class StudentBatcher<J> {
 
   get depth(): number {
     return this.#waiting.length;
+  }
+
+  /** The waiting jobs, oldest first. */
+  waiting(): J[] {
+    return this.#waiting.map((entry) => entry.job);
   }
 
   push(job: J, now: number): void {

@@ -91,7 +91,7 @@ const studentResults = (score: number) => (call: Call) =>
     }),
   );
 
-const teacherImage = (call: Call) => image((call.input as { job: ImageJob }).job, "refined");
+const teacherImages = (call: Call) => (call.input as Array<{ job: ImageJob }>).map(({ job }) => image(job, "refined"));
 const batchSizes = (backend: ManualBackend) => backend.calls.filter((call) => call.kind === "student").map((call) => (call.input as ImageJob[]).length);
 
 let manifest: BundleManifest;
@@ -116,6 +116,7 @@ function setup(options: { studentQueue?: number; teacherQueue?: number; maxBatch
       info,
       warmup: { studentJobMs: 10, refineMs: 100 },
       maxBatch: options.maxBatch ?? 8,
+      maxTeacherBatch: 4,
       maxWaitMs: options.maxWaitMs ?? 5,
       studentQueue: options.studentQueue ?? 16,
       teacherQueue: options.teacherQueue ?? 4,
@@ -183,8 +184,8 @@ describe("Scheduler", () => {
     await backend.finish(studentResults(0));
     // The first goes straight to the now idle worker, the second fills the queue of one, the third degrades.
     expect(backend.calls.map((call) => call.kind)).toEqual(["student", "teacher"]);
-    await backend.finish(teacherImage);
-    await backend.finish(teacherImage);
+    await backend.finish(teacherImages);
+    await backend.finish(teacherImages);
     const { images } = await response;
     expect(images.map((i) => [i.route, i.degraded_reason])).toEqual([
       ["refined", null],
@@ -192,6 +193,18 @@ describe("Scheduler", () => {
       ["student", "load"],
     ]);
     expect(calibration.teacherShares()).toEqual([{ k: 100, wanted: 1, served: 2 / 3, samples: 3 }]);
+  });
+
+  it("lets teacher work that waited together share one teacher run", async () => {
+    const { backend, submit } = setup();
+    const response = submit({ n: 3, selection: { mode: "adaptive", k: 100 } });
+    await flush();
+    await backend.finish(studentResults(0));
+    await backend.finish(teacherImages);
+    const teacherBatches = backend.calls.filter((call) => call.kind === "teacher").map((call) => (call.input as unknown[]).length);
+    expect(teacherBatches).toEqual([1, 2]);
+    await backend.finish(teacherImages);
+    expect((await response).images.map((i) => i.route)).toEqual(["refined", "refined", "refined"]);
   });
 
   it("serves the student degraded when the teacher cannot finish before the deadline", async () => {
@@ -219,7 +232,7 @@ describe("Scheduler", () => {
     // The first runs; the second fits its deadline when routed, then waits 450 ms behind the first.
     expect(backend.calls.map((call) => call.kind)).toEqual(["student", "student", "teacher"]);
     now += 450;
-    await backend.finish(teacherImage);
+    await backend.finish(teacherImages);
     expect((await first).images[0]!.route).toBe("refined");
     expect((await second).images[0]).toMatchObject({ route: "student", degraded_reason: "deadline" });
     expect(backend.calls).toHaveLength(3);
@@ -234,7 +247,7 @@ describe("Scheduler", () => {
     await flush();
     // Teacher running; one teacher job and one student job wait.
     expect(backend.calls.map((call) => call.kind)).toEqual(["student", "teacher"]);
-    await backend.finish(teacherImage);
+    await backend.finish(teacherImages);
     expect(backend.calls.at(-1)!.kind).toBe("student");
     await backend.finish(studentResults(0.9));
     expect(backend.calls.at(-1)!.kind).toBe("teacher");

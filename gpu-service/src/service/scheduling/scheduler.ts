@@ -10,18 +10,21 @@ import {
 import { isEdit, resolveJobs, type ImageJob, type ImagesRequest, type StudentOutcome } from "../../pipelines/index.js";
 import { reportedThreshold } from "../../pipelines/results.js";
 import { studentBatchKey } from "../../pipelines/student.js";
+import { teacherBatchKey } from "../../pipelines/teacher.js";
 import type { LiveCalibration } from "../monitoring/live-calibration.js";
 import type { ServiceMetrics, ShedReason } from "../monitoring/metrics.js";
 import type { WorkerPool } from "../workers/pool.js";
 import type { InferenceTasks, InferenceWorkerReady, StudentResult } from "../workers/inference-tasks.js";
 import { refuseAdmission, type Load, type QueueLimits } from "./admission.js";
 import { LatencyEstimate } from "./latency-estimate.js";
-import { StudentBatcher, type Batch, type BatchPolicy } from "./student-batcher.js";
+import { Batcher, type Batch, type BatchPolicy } from "./batcher.js";
 
 /** The part of the worker pool the scheduler drives (a test may drive it with stage functions of its own). */
 export type InferenceBackend = Pick<WorkerPool<InferenceTasks>, "ready" | "available" | "onAvailable" | "run">;
 
 export interface SchedulerOptions extends BatchPolicy, QueueLimits {
+  /** Largest teacher batch (teacher work never waits for company: a teacher run is long enough already). */
+  maxTeacherBatch: number;
   manifest: BundleManifest;
   info: BundleInfo;
   warmup: InferenceWorkerReady["warmup"];
@@ -40,7 +43,6 @@ interface StudentWork {
 type TeacherKind = "refine" | "regenerate" | "teacherOnly";
 
 type TeacherWork = {
-  enqueuedAt: number;
   settle: (image: InternalImage) => void;
   fail: (error: unknown) => void;
 } & (
@@ -60,9 +62,9 @@ function degrade(image: InternalImage, reason: DegradedReason): InternalImage {
 }
 
 /**
- * The two-stage scheduler. Student jobs are batched (dynamic batching) and teacher work has its own bounded
- * queue; whenever a worker is free the scheduler hands it the next piece of work, alternating between a
- * student batch and a teacher job when both wait, so neither stage starves the other. Teacher work that
+ * The two-stage scheduler. Student jobs are batched (dynamic batching) and teacher work has its own bounded,
+ * batched queue; whenever a worker is free the scheduler hands it the next piece of work, alternating between
+ * a student batch and a teacher batch when both wait, so neither stage starves the other. Teacher work that
  * cannot finish before its request's deadline, or that finds the teacher queue full, is served by the
  * student's image marked degraded: under load the teacher share falls instead of latency rising.
  */
@@ -72,9 +74,9 @@ export class Scheduler {
   readonly #metrics: ServiceMetrics;
   readonly #calibration: LiveCalibration;
   readonly #now: () => number;
-  readonly #students: StudentBatcher<StudentWork>;
-  readonly #teacher: TeacherWork[] = [];
-  /** Per-job student time at the current batch sizes, and each teacher kind's service time. */
+  readonly #students: Batcher<StudentWork>;
+  readonly #teacher: Batcher<TeacherWork>;
+  /** Per-job service times at the current batch sizes: student, and each kind of teacher work. */
   readonly #studentJobMs: LatencyEstimate;
   readonly #studentBatchMs: LatencyEstimate;
   readonly #teacherMs: Record<TeacherKind, LatencyEstimate>;
@@ -94,7 +96,10 @@ export class Scheduler {
     this.#metrics = monitoring.metrics;
     this.#calibration = monitoring.calibration;
     this.#now = options.now ?? Date.now;
-    this.#students = new StudentBatcher(options, (work) => studentBatchKey(work.job));
+    this.#students = new Batcher(options, (work) => studentBatchKey(work.job));
+    this.#teacher = new Batcher({ maxBatch: options.maxTeacherBatch, maxWaitMs: 0 }, (work) =>
+      work.kind === "teacherOnly" ? `teacher|${teacherBatchKey(work.job)}` : `${work.kind}|${teacherBatchKey(work.outcome.job)}`,
+    );
     const { studentJobMs, refineMs } = options.warmup;
     this.#studentJobMs = new LatencyEstimate({ initialMs: studentJobMs });
     this.#studentBatchMs = new LatencyEstimate({ initialMs: studentJobMs });
@@ -160,7 +165,7 @@ export class Scheduler {
     return {
       draining: this.#draining,
       studentBacklog: this.#studentBacklog,
-      teacherBacklog: this.#teacher.length + this.#teacherOnlyPending,
+      teacherBacklog: this.#teacher.depth + this.#teacherOnlyPending,
       workersReady: this.#backend.ready,
       studentJobMs: this.#studentJobMs.ms,
       teacherJobMs: this.#teacherMs.teacherOnly.ms,
@@ -244,7 +249,7 @@ export class Scheduler {
     if (deadlineMs !== undefined && now + this.#teacherWaitMs() + this.#teacherMs[kind].ms! > deadlineMs) {
       return { degraded: true, image: Promise.resolve(degrade(studentImage, "deadline")) };
     }
-    if (this.#teacher.length >= this.#options.teacherQueue) {
+    if (this.#teacher.depth >= this.#options.teacherQueue) {
       return { degraded: true, image: Promise.resolve(degrade(studentImage, "load")) };
     }
     const image = this.#enqueueTeacher({ kind, outcome, studentImage, deadlineMs });
@@ -257,8 +262,8 @@ export class Scheduler {
    * batch per teacher job while students wait (the alternation), spread over the workers.
    */
   #teacherWaitMs(): number {
-    const ahead = this.#teacher.reduce((sum, work) => sum + this.#teacherMs[work.kind].ms!, 0);
-    const interleaved = this.#students.depth > 0 ? (this.#teacher.length + 1) * (this.#studentBatchMs.ms ?? 0) : 0;
+    const ahead = this.#teacher.waiting().reduce((sum, work) => sum + this.#teacherMs[work.kind].ms!, 0);
+    const interleaved = this.#students.depth > 0 ? (this.#teacher.depth + 1) * (this.#studentBatchMs.ms ?? 0) : 0;
     return (ahead + interleaved) / Math.max(1, this.#backend.ready);
   }
 
@@ -279,7 +284,7 @@ export class Scheduler {
   ): Promise<InternalImage> {
     return new Promise((settle, fail) => {
       if (work.kind === "teacherOnly") this.#teacherOnlyPending--;
-      this.#teacher.push({ ...work, enqueuedAt: this.#now(), settle, fail });
+      this.#teacher.push({ ...work, settle, fail }, this.#now());
     });
   }
 
@@ -291,7 +296,7 @@ export class Scheduler {
       // each dispatch occupies one worker
     }
     this.#metrics.queueDepth.set({ queue: "student" }, this.#students.depth);
-    this.#metrics.queueDepth.set({ queue: "teacher" }, this.#teacher.length);
+    this.#metrics.queueDepth.set({ queue: "teacher" }, this.#teacher.depth);
     const due = this.#students.msUntilDue(this.#now());
     if (due !== null && this.#backend.available() > 0) this.#timer = setTimeout(() => this.#pump(), due);
   }
@@ -341,33 +346,44 @@ export class Scheduler {
     );
   }
 
-  /** Starts the oldest teacher work that can still meet its deadline; the rest are served degraded. */
+  /**
+   * Starts the oldest teacher work with what can share its UNet calls. Work whose deadline the batch would
+   * miss is served degraded instead of run.
+   */
   #dispatchTeacher(): boolean {
-    for (let work = this.#teacher.shift(); work; work = this.#teacher.shift()) {
-      const now = this.#now();
-      this.#metrics.queueWaitSeconds.observe({ queue: "teacher" }, (now - work.enqueuedAt) / 1000);
-      if (work.kind !== "teacherOnly" && work.deadlineMs !== undefined && now + this.#teacherMs[work.kind].ms! > work.deadlineMs) {
-        work.settle(degrade(work.studentImage, "deadline"));
-        continue;
-      }
-      this.#runTeacher(work);
+    for (let batch = this.#teacher.take(this.#now(), false); batch; batch = this.#teacher.take(this.#now(), false)) {
+      for (const waited of batch.waitedMs) this.#metrics.queueWaitSeconds.observe({ queue: "teacher" }, waited / 1000);
+      const runnable = batch.jobs.filter((work) => !this.#servedDegradedForDeadline(work, batch.jobs.length));
+      if (runnable.length === 0) continue;
+      this.#runTeacher(runnable);
       return true;
     }
     return false;
   }
 
-  #runTeacher(work: TeacherWork): void {
-    const task = work.kind === "teacherOnly" ? this.#backend.run("teacherOnly", work.job) : this.#backend.run("teacher", work.outcome);
-    const stage = work.kind === "teacherOnly" ? "teacher_only" : work.kind === "refine" ? "teacher_refine" : "teacher_regenerate";
+  #servedDegradedForDeadline(work: TeacherWork, batchSize: number): boolean {
+    if (work.kind === "teacherOnly" || work.deadlineMs === undefined) return false;
+    if (this.#now() + batchSize * this.#teacherMs[work.kind].ms! <= work.deadlineMs) return false;
+    work.settle(degrade(work.studentImage, "deadline"));
+    return true;
+  }
+
+  #runTeacher(works: TeacherWork[]): void {
+    const [first] = works as [TeacherWork];
+    const task =
+      first.kind === "teacherOnly"
+        ? this.#backend.run("teacherOnly", works.map((work) => (work as Extract<TeacherWork, { kind: "teacherOnly" }>).job))
+        : this.#backend.run("teacher", works.map((work) => (work as Exclude<TeacherWork, { kind: "teacherOnly" }>).outcome));
+    const stage = first.kind === "teacherOnly" ? "teacher_only" : first.kind === "refine" ? "teacher_refine" : "teacher_regenerate";
     task.then(
       ({ value, serviceMs }) => {
-        this.#teacherMs[work.kind].observe(serviceMs);
+        this.#teacherMs[first.kind].observe(serviceMs / works.length);
         this.#metrics.stageSeconds.observe({ stage }, serviceMs / 1000);
-        work.settle(value);
+        works.forEach((work, i) => work.settle(value[i]!));
         this.#pump();
       },
       (error: unknown) => {
-        work.fail(error);
+        for (const work of works) work.fail(error);
         this.#pump();
       },
     );

@@ -13,16 +13,18 @@ export type InferenceTasks = {
   /** Edits only: decoding the uploaded image is real work, so it stays off the HTTP thread. */
   resolve: { input: ImagesRequest; output: ImageJob[] };
   student: { input: ImageJob[]; output: StudentResult[] };
-  teacher: { input: StudentOutcome; output: InternalImage };
-  teacherOnly: { input: ImageJob; output: InternalImage };
+  /** Outcomes the oracle sent to the teacher; compatible ones share the teacher's UNet calls. */
+  teacher: { input: StudentOutcome[]; output: InternalImage[] };
+  teacherOnly: { input: ImageJob[]; output: InternalImage[] };
 };
 
 export interface InferenceWorkerData {
   bundleDir: string;
   intraOpThreads?: number;
   executionProvider?: string;
-  /** Largest student batch the scheduler will send; warm-up runs one so the first real one is not slow. */
+  /** Largest batches the scheduler will send; warm-up runs them so the first real ones are not slow. */
   maxBatch: number;
+  maxTeacherBatch: number;
 }
 
 /** Sent once the bundle is loaded and warmed up; the measured times seed the scheduler's estimates. */

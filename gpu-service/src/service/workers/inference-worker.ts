@@ -5,10 +5,10 @@ import { serveTasks } from "./protocol.js";
 import type { InferenceTasks, InferenceWorkerData, InferenceWorkerReady } from "./inference-tasks.js";
 
 /**
- * One refined image and one full student batch before the worker reports ready: onnxruntime allocates and
- * optimises on first use, and `/readyz` must not admit traffic into those slow first calls.
+ * Full student and teacher batches, then one image timed through both stages, before the worker reports
+ * ready: onnxruntime allocates and optimises on first use, and `/readyz` must not admit traffic into that.
  */
-async function warmUp(pipeline: AdaptivePipeline, maxBatch: number): Promise<InferenceWorkerReady["warmup"]> {
+async function warmUp(pipeline: AdaptivePipeline, maxBatch: number, maxTeacherBatch: number): Promise<InferenceWorkerReady["warmup"]> {
   const request = InternalGenerateRequest.parse({
     version: "v1",
     request_id: "warm-up",
@@ -19,12 +19,13 @@ async function warmUp(pipeline: AdaptivePipeline, maxBatch: number): Promise<Inf
     selection: { mode: "adaptive", threshold: Number.MAX_VALUE, strategy: "refine" },
   });
   const [job] = await pipeline.resolveJobs(request);
-  await pipeline.runStudentStage(Array.from({ length: maxBatch }, (_, index) => ({ ...job!, index })));
+  const outcomes = await pipeline.runStudentStage(Array.from({ length: maxBatch }, (_, index) => ({ ...job!, index })));
+  await pipeline.runTeacherStages(Array.from({ length: maxTeacherBatch }, (_, i) => outcomes[i % outcomes.length]!));
   let started = performance.now();
   const [outcome] = await pipeline.runStudentStage([job!]);
   const studentJobMs = performance.now() - started;
   started = performance.now();
-  await pipeline.runTeacherStage(outcome!);
+  await pipeline.runTeacherStages([outcome!]);
   return { studentJobMs, refineMs: performance.now() - started };
 }
 
@@ -33,14 +34,14 @@ await serveTasks<InferenceWorkerData, InferenceWorkerReady, InferenceTasks>(asyn
     ...(data.intraOpThreads !== undefined ? { intraOpThreads: data.intraOpThreads } : {}),
     ...(data.executionProvider !== undefined ? { executionProvider: data.executionProvider } : {}),
   });
-  const warmup = await warmUp(pipeline, data.maxBatch);
+  const warmup = await warmUp(pipeline, data.maxBatch, data.maxTeacherBatch);
   return {
     ready: { info: pipeline.info, warmup },
     handlers: {
       resolve: (request) => pipeline.resolveJobs(request),
       student: async (jobs) => (await pipeline.runStudentStage(jobs)).map((outcome) => ({ outcome, image: pipeline.keepStudent(outcome, null) })),
-      teacher: (outcome) => pipeline.runTeacherStage(outcome),
-      teacherOnly: (job) => pipeline.runTeacherOnly(job),
+      teacher: (outcomes) => pipeline.runTeacherStages(outcomes),
+      teacherOnly: (jobs) => pipeline.runTeacherOnlyBatch(jobs),
     },
   };
 });
