@@ -148,6 +148,13 @@ describe("discord /imagine", () => {
     expect(await recorded(`/api/v10/webhooks/${unlinked.applicationId}/`)).toHaveLength(0);
   });
 
+  it("answers a command it does not know, and refuses a signed body that is not an interaction", async () => {
+    const other = imagine(unique(), []);
+    const payload = { ...other.payload(other.token), data: { name: "paint", options: [] } };
+    expect(await (await signed(payload)).json()).toMatchObject({ type: 4, data: { content: "Unknown command /paint; this app has /imagine.", flags: 64 } });
+    expect((await signed({ type: 99 })).status).toBe(400);
+  });
+
   it("links only existing tenants, and only with the admin token", async () => {
     expect((await linkWorkspace("discord", unique(), "no-such-tenant")).status).toBe(404);
     const anonymous = await SELF.fetch("https://edge.test/admin/bots/discord/123", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tenant: "x" }) });

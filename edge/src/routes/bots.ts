@@ -25,11 +25,22 @@ function jobContext(c: Context<BotEnv>): JobContext {
   return { env: c.env, caller: c.get("caller"), requestId: c.get("requestId"), waitUntil: (p) => c.executionCtx.waitUntil(p), time: (_name, work) => work() };
 }
 
-const interactions = new Hono<BotEnv>().post("/", discordSignature, async (c) => {
-  const parsed = discord.Interaction.safeParse(JSON.parse(c.get("rawBody")));
+function parseInteraction(rawBody: string): discord.Interaction {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    throw new ApiError("invalid_json", "body: the interaction is not valid JSON.", { param: "body" });
+  }
+  const parsed = discord.Interaction.safeParse(json);
   if (!parsed.success) throw new ApiError("invalid_value", "body: not an interaction this bot handles (PING or the /imagine command).", { param: "type" });
-  const interaction = parsed.data;
+  return parsed.data;
+}
+
+const interactions = new Hono<BotEnv>().post("/", discordSignature, async (c) => {
+  const interaction = parseInteraction(c.get("rawBody"));
   if (interaction.type === 1) return c.json(discord.pong());
+  if (interaction.data.name !== discord.IMAGINE_COMMAND.name) return c.json(discord.ephemeral(`Unknown command /${interaction.data.name}; this app has /imagine.`));
   if (!interaction.guild_id) return c.json(discord.ephemeral("Use /imagine in a server: each server draws on its own understudy budget."));
   const caller = await callerForWorkspace(c.env, "discord", interaction.guild_id);
   if (!caller) return c.json(discord.ephemeral(`This server is not linked to an understudy tenant yet. An operator links it with \`PUT /admin/bots/discord/${interaction.guild_id}\` (see docs/bots.md).`));
