@@ -33,7 +33,7 @@ export const STANDIN_BUNDLE: BundleInfo = {
 /** A valid 1×1 PNG; the edge never decodes pixels. */
 export const TINY_PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
-export type StandinBehaviour = "ok" | "down" | "overloaded" | "teacher_overloaded" | "slow";
+export type StandinBehaviour = "ok" | "down" | "overloaded" | "teacher_overloaded" | "slow" | "rejects_image";
 
 export class StandinGpuService {
   behaviour: StandinBehaviour = "ok";
@@ -89,6 +89,9 @@ export class StandinGpuService {
     const parsed = schema.safeParse(JSON.parse(body));
     if (!parsed.success) return Response.json({ error: { message: parsed.error.message, type: "invalid_request_error", param: null, code: "invalid_value" } }, { status: 400 });
     const request = parsed.data;
+    if (this.behaviour === "rejects_image") {
+      return Response.json({ error: { message: "image: could not be decoded as PNG or JPEG.", type: "invalid_request_error", param: "image", code: "invalid_value" } }, { status: 400 });
+    }
     if (request.bundle !== undefined && request.bundle !== this.bundle.id) {
       return Response.json({ error: { message: `serving ${this.bundle.id}`, type: "not_found_error", param: null, code: "unknown_bundle" } }, { status: 404 });
     }

@@ -48,11 +48,20 @@ function pickOrigin(origins: string[], attempt: number, offset: number): string 
 
 let rotation = 0;
 
+/**
+ * A refusal from the gpu-service. The edge validated the request already, so a 400/413 means input only the
+ * model can judge (an image it cannot decode): the caller's to fix, passed on as a 4xx with the service's
+ * message. Anything else (a bad signature, say) is ours: a 500 that says nothing was charged.
+ */
 async function upstreamError(response: Response): Promise<ApiError> {
   const parsed = ErrorBody.safeParse(await response.json().catch(() => null));
-  if (response.status === 404 && parsed.success && parsed.data.error.code === "unknown_bundle") return new BundleMismatch();
-  const detail = parsed.success ? parsed.data.error.message : `status ${response.status}`;
-  return new ApiError("internal_error", `The image service refused the request (${detail}); nothing was charged.`);
+  const error = parsed.success ? parsed.data.error : null;
+  if (response.status === 404 && error?.code === "unknown_bundle") return new BundleMismatch();
+  if (response.status === 400 || response.status === 413) {
+    const code = response.status === 413 ? "payload_too_large" : "invalid_value";
+    return new ApiError(code, error?.message ?? "The image service could not use this input.", { param: error?.param ?? null });
+  }
+  return new ApiError("internal_error", `The image service refused the request (${error?.message ?? `status ${response.status}`}); nothing was charged.`);
 }
 
 async function attempt<T>(origin: string, call: GpuCall, secret: string, schema: z.ZodType<T>): Promise<GpuAnswer<T> | AttemptFailure> {

@@ -89,6 +89,17 @@ describe("calling the gpu-service", () => {
     expect(after.understudy.bundle).toEqual({ id: "circles-world", version: "v2" });
   });
 
+  it("input only the model can judge (an undecodable image) is the caller's 400, not our 500, and free", async () => {
+    const { key } = await newTenant("pro");
+    await generate(key, { prompt: "warm the bundle", mode: "student" });
+    const used = (await usage(key)).credits.used;
+    standin.behaviour = "rejects_image";
+    const response = await generate(key, { prompt: "p", mode: "student" });
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: "invalid_value", param: "image" });
+    expect((await usage(key)).credits).toMatchObject({ used, reserved: 0 });
+  });
+
   it("reports the gpu-service time in Server-Timing", async () => {
     const { key } = await newTenant("pro");
     const response = await generate(key, { prompt: "p" });
