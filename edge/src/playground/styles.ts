@@ -33,7 +33,7 @@ input:focus, select:focus, textarea:focus { outline: 2px solid var(--accent); ou
 .row { display: flex; gap: .5rem; align-items: center; }
 .grid { display: grid; grid-template-columns: 1fr 1fr; gap: .75rem; }
 .grid.seed-quality { grid-template-columns: 1.5fr 1fr; }
-button { cursor: pointer; border-radius: 8px; border: 1px solid var(--line); background: #202532; padding: .5rem .8rem; }
+button { white-space: nowrap; cursor: pointer; border-radius: 8px; border: 1px solid var(--line); background: #202532; padding: .5rem .8rem; }
 button.primary { background: var(--accent); color: #0b1020; border: 0; font-weight: 650; }
 button.primary:disabled { opacity: .55; cursor: progress; }
 button.wide { width: 100%; padding: .7rem; margin-top: .3rem; }
@@ -79,5 +79,12 @@ figcaption { margin-top: .4rem; font-size: .9rem; }
 #history li button { width: 100%; padding: .4rem; text-align: left; display: flex; flex-direction: column; gap: .3rem; background: #12151b; }
 #history img { width: 100%; aspect-ratio: 1; image-rendering: pixelated; border-radius: 6px; }
 #history .caption { font-size: .78rem; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-@media (max-width: 52rem) { .layout { grid-template-columns: 1fr; grid-template-areas: "controls" "result" "history"; } .facts { grid-template-columns: 1fr 1fr; } .frame { width: 200px; height: 200px; } }
+@media (max-width: 52rem) {
+  .top { flex-wrap: wrap; padding: .9rem 1rem; }
+  .tagline { display: none; }
+  .layout { grid-template-columns: 1fr; grid-template-areas: "controls" "result" "history"; padding: 1rem; }
+  .facts { grid-template-columns: 1fr 1fr; }
+  .frame { width: 160px; height: 160px; }
+  .arrow { display: none; }
+}
 `;
