@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { refineSteps, StageEvent, type InternalImage } from "@understudy/shared";
 import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
 import { encodePng } from "../src/image/png.js";
@@ -9,14 +9,17 @@ import { editRequest, generateRequest } from "./helpers.js";
  * the real bundle in the integration tests. Nothing here depends on what the images look like.
  */
 export function pipelineContract(name: string, bundleDir: () => string): void {
-  describe(`AdaptivePipeline on ${name}`, () => {
+  // Real bundles run a 50-step teacher on a shared CPU: give each test room.
+  describe(`AdaptivePipeline on ${name}`, { timeout: 120_000 }, () => {
     let pipeline: AdaptivePipeline;
-    const load = async () => (pipeline ??= await AdaptivePipeline.load(bundleDir(), { intraOpThreads: 1 }));
-    const studentScores = async (n: number) => (await (await load()).generate(generateRequest({ n, selection: { mode: "student" } }))).images.map((i) => i.oracle_score!);
+    beforeAll(async () => {
+      pipeline = await AdaptivePipeline.load(bundleDir(), { intraOpThreads: 1 });
+    });
+    const studentScores = async (n: number) => (await pipeline.generate(generateRequest({ n, selection: { mode: "student" } }))).images.map((i) => i.oracle_score!);
     const pngOf = (image: InternalImage | undefined) => image!.png_b64;
 
     it("loads and reports the bundle", async () => {
-      const { info, manifest } = await load();
+      const { info, manifest } = pipeline;
       expect(info.id).toBe(manifest.id);
       expect(info.calibrated_k).toContain(manifest.defaults.k);
       // Serving never loads the evaluation-only judge.

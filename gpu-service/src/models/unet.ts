@@ -2,14 +2,21 @@ import * as ort from "onnxruntime-node";
 import { bundleError } from "../bundle/errors.js";
 import { FLOAT_TYPES, floatOutput, floatTensor, type FloatTensor, type OnnxModel, type TensorMetadata } from "./onnx-model.js";
 
-export interface UnetInputs {
-  sample: FloatTensor;
-  /** One timestep for the whole batch: every job in a batch is at the same point of the same schedule. */
-  timestep: number;
+/** What stays fixed over a sampling run: the text conditioning, and for LCM UNets the guidance embedding. */
+export interface UnetConditioning {
   encoderHiddenStates: FloatTensor;
   /** The guidance embedding [B, timestep_cond_dim] for LCM UNets; ignored by UNets without that input. */
   timestepCond?: FloatTensor;
 }
+
+export interface UnetInputs extends UnetConditioning {
+  sample: FloatTensor;
+  /** One timestep for the whole batch: every job in a batch is at the same point of the same schedule. */
+  timestep: number;
+}
+
+/** The UNet bound to one run's conditioning: (noisy sample, timestep) → model output. */
+export type ConditionedUnet = (sample: FloatTensor, timestep: number) => Promise<Float32Array>;
 
 /**
  * A conditional denoising UNet (teacher and student alike): `sample`, `timestep`, `encoder_hidden_states`
@@ -35,17 +42,27 @@ export class Unet {
   }
 
   async predict(inputs: UnetInputs): Promise<Float32Array> {
-    const batch = inputs.sample.dims[0] ?? 1;
-    const feeds: Record<string, ort.Tensor> = {
-      sample: floatTensor(this.sampleMeta, inputs.sample.data, inputs.sample.dims),
-      timestep: timestepTensor(this.timestepMeta, inputs.timestep, batch),
-      encoder_hidden_states: floatTensor(this.contextMeta, inputs.encoderHiddenStates.data, inputs.encoderHiddenStates.dims),
+    return this.conditionedOn(inputs)(inputs.sample, inputs.timestep);
+  }
+
+  /** Builds the conditioning tensors once, for every step of a sampling run. */
+  conditionedOn(conditioning: UnetConditioning): ConditionedUnet {
+    const fixed: Record<string, ort.Tensor> = {
+      encoder_hidden_states: floatTensor(this.contextMeta, conditioning.encoderHiddenStates.data, conditioning.encoderHiddenStates.dims),
     };
     if (this.takesTimestepCond) {
-      if (!inputs.timestepCond) throw bundleError(`${this.model.where}:timestep_cond`, "the UNet needs a guidance embedding; set student.embedded_guidance in understudy.json.");
-      feeds["timestep_cond"] = floatTensor(this.model.input("timestep_cond"), inputs.timestepCond.data, inputs.timestepCond.dims);
+      const cond = conditioning.timestepCond;
+      if (!cond) throw bundleError(`${this.model.where}:timestep_cond`, "the UNet needs a guidance embedding; set student.embedded_guidance in understudy.json.");
+      fixed["timestep_cond"] = floatTensor(this.model.input("timestep_cond"), cond.data, cond.dims);
     }
-    return floatOutput(this.model, await this.model.run(feeds), this.output).data;
+    return async (sample, timestep) => {
+      const feeds = {
+        ...fixed,
+        sample: floatTensor(this.sampleMeta, sample.data, sample.dims),
+        timestep: timestepTensor(this.timestepMeta, timestep, sample.dims[0] ?? 1),
+      };
+      return floatOutput(this.model, await this.model.run(feeds), this.output).data;
+    };
   }
 }
 

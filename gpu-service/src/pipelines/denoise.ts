@@ -24,21 +24,26 @@ export interface DenoiseResult {
   unetMs: number[];
 }
 
-/** The sampling loop every pipeline shares: scale the input, predict (guided in one 2B call), step. */
+/**
+ * The sampling loop every pipeline shares: scale the input, predict (guided: the latents twice in one 2B
+ * call, unconditional half first), step. The conditioning is bound to the UNet once per run.
+ */
 export async function denoise(run: DenoiseRun): Promise<DenoiseResult> {
-  const { unet, scheduler, guidance } = run;
+  const { scheduler, guidance } = run;
   const guided = usesClassifierFreeGuidance(guidance);
+  const timestepCond = run.timestepCond && guided ? duplicateForGuidance(run.timestepCond) : run.timestepCond;
+  const predict = run.unet.conditionedOn({ encoderHiddenStates: run.context, ...(timestepCond ? { timestepCond } : {}) });
+  const [batch = 1, ...perImage] = run.latents.dims;
+  // One input buffer for the whole run: session.run has consumed it before the next step writes it.
+  const input = { data: new Float32Array(run.latents.data.length * (guided ? 2 : 1)), dims: [batch * (guided ? 2 : 1), ...perImage] };
   let sample = run.latents.data;
   const unetMs: number[] = [];
   for (const timestep of run.timesteps) {
-    const input = { data: scheduler.scaleModelInput(sample, timestep), dims: run.latents.dims };
+    const scaled = scheduler.scaleModelInput(sample, timestep);
+    input.data.set(scaled, 0);
+    if (guided) input.data.set(scaled, scaled.length);
     const start = performance.now();
-    const output = await unet.predict({
-      sample: guided ? duplicateForGuidance(input) : input,
-      timestep,
-      encoderHiddenStates: run.context,
-      ...(run.timestepCond ? { timestepCond: guided ? duplicateForGuidance(run.timestepCond) : run.timestepCond } : {}),
-    });
+    const output = await predict(input, timestep);
     unetMs.push(performance.now() - start);
     sample = scheduler.step(guided ? combineGuidance(output, guidance) : output, timestep, sample, run.noise);
   }
