@@ -54,7 +54,7 @@ export function imagineInput(interaction: ApplicationCommand): ImagineInput {
 /** The message that replaces "thinking…": what was drawn and how, with the PNG attached as `files[0]`. */
 export function imageMessage(prompt: string, summary: string, filename: string) {
   return {
-    content: `**${prompt.replace(/[*_`~|>]/g, "\\$&")}**\n${summary}`,
+    content: `**${prompt.replace(/[\\*_`~|>]/g, "\\$&")}**\n${summary}`,
     attachments: [{ id: 0, filename, description: prompt.slice(0, 1024) }],
     allowed_mentions: { parse: [] },
   };

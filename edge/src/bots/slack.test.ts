@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { hmacSha256Hex } from "@understudy/shared";
 import { installStandin, newTenant, usage } from "../../test/helpers.js";
 import { PNG_MAGIC, bodyOf, callBots, chatApiOrigin, linkWorkspace, recorded, unique } from "./testing.js";
-import { imagineInput } from "./slack.js";
+import { imageMessage, imagineInput } from "./slack.js";
 
 /** A signing secret made here, used the way Slack signs slash commands. */
 const SECRET = crypto.randomUUID();
@@ -121,5 +121,11 @@ describe("slack command text", () => {
   it("takes --seed and --quality anywhere and leaves the rest as the prompt", () => {
     expect(imagineInput("a red --seed 42 circle --quality=best")).toEqual({ prompt: "a red circle", seed: 42, quality: "best" });
     expect(imagineInput("  just a prompt ")).toEqual({ prompt: "just a prompt", seed: undefined, quality: undefined });
+  });
+
+  it("escapes a prompt in mrkdwn, so it can neither format nor ping the channel", () => {
+    const message = imageMessage("<!channel> & co", "route student", "https://edge.test/bots/images/x");
+    expect(message.text).toBe("&lt;!channel&gt; &amp; co (route student)");
+    expect(message.blocks[0]!.text!.text).toBe("*&lt;!channel&gt; &amp; co*\nroute student");
   });
 });

@@ -36,7 +36,7 @@ export function imageMessage(prompt: string, summary: string, imageUrl: string) 
   return {
     response_type: "in_channel" as const,
     replace_original: false,
-    text: `${prompt} (${summary})`,
+    text: escapeMrkdwn(`${prompt} (${summary})`),
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: `*${escapeMrkdwn(prompt)}*\n${escapeMrkdwn(summary)}` } },
       { type: "image", image_url: imageUrl, alt_text: prompt.slice(0, 2000), title: { type: "plain_text", text: prompt.slice(0, 2000) } },
@@ -44,7 +44,7 @@ export function imageMessage(prompt: string, summary: string, imageUrl: string) 
   };
 }
 
-/** Slack's mrkdwn needs only &, < and > escaped. */
-function escapeMrkdwn(text: string): string {
+/** Slack's mrkdwn needs only &, < and > escaped; escaping them also keeps a prompt from pinging `<!channel>`. */
+export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

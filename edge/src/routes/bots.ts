@@ -55,7 +55,7 @@ const commands = new Hono<BotEnv>().post("/", slackSignature, slackCommand, slac
   const input = slack.imagineInput(command.text);
   if (!input.prompt) return c.json(slack.ephemeral(`Tell me what to draw: \`${command.command} a red circle on blue --seed 42 --quality best\`.`));
   c.executionCtx.waitUntil(drawForSlack(jobContext(c), command.response_url, input, new URL(c.req.url).origin));
-  return c.json(slack.ephemeral(`Working on “${input.prompt}”…`));
+  return c.json(slack.ephemeral(`Working on “${slack.escapeMrkdwn(input.prompt)}”…`));
 });
 
 /** The images bots post, readable without a key (see bots/publicImages.ts). */
