@@ -1,5 +1,5 @@
 /**
- * `npm run bench:service [-- --bundle DIR --seconds S --overload-seconds S]`: drives the real gpu-service
+ * `npm run bench:service [-- --bundle DIR --seconds S --overload-seconds S --threads N]`: drives the real gpu-service
  * (its own process, as deployed) over loopback with undici, signing like the edge. Prints
  *  - throughput (images/s) and p50/p95 latency at concurrency 1, 4, 8, 16 for student-only and adaptive
  *    k = 50, with dynamic batching on (max batch 8) and off (max batch 1);
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     bundle: { type: "string" },
     seconds: { type: "string", default: "5" },
     "overload-seconds": { type: "string", default: "30" },
+    /** onnxruntime threads per operator; 1 like bench:pipeline (on a small machine more threads only contend). */
+    threads: { type: "string", default: "1" },
   },
 });
 const CELL_SECONDS = Number(values.seconds);
@@ -48,7 +50,7 @@ interface Outcome {
   status: number;
   ms: number;
   retryAfter: string | null;
-  /** Sum of the pipeline's stage timings for the (single) image: the time spent inside the pipeline. */
+  /** Worker time of the pipeline stages the request waited on (the service's Server-Timing header). */
   pipelineMs: number;
   route: string | null;
   degraded: boolean;
@@ -63,7 +65,7 @@ interface RunningService {
 
 async function startService(env: Record<string, string>): Promise<RunningService> {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, UNDERSTUDY_BUNDLE_DIR: BUNDLE, GPU_SERVICE_SECRET: SECRET, HOST: "127.0.0.1", PORT: "0", ...env },
+    env: { ...process.env, UNDERSTUDY_BUNDLE_DIR: BUNDLE, GPU_SERVICE_SECRET: SECRET, HOST: "127.0.0.1", PORT: "0", UNDERSTUDY_INTRA_OP_THREADS: values.threads, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let output = "";
@@ -104,7 +106,7 @@ async function generate(pool: Pool, selection: Selection, extra: Partial<Interna
     const retryAfter = (response.headers["retry-after"] as string | undefined) ?? null;
     if (response.statusCode !== 200) return { status: response.statusCode, ms, retryAfter, pipelineMs: 0, route: null, degraded: false };
     const image = InternalImagesResponse.parse(JSON.parse(text)).images[0]!;
-    const pipelineMs = Object.values(image.timings_ms).reduce((sum, stage) => sum + stage, 0);
+    const pipelineMs = Number(/pipeline;dur=([\d.]+)/.exec(String(response.headers["server-timing"]))?.[1] ?? Number.NaN);
     return { status: 200, ms, retryAfter, pipelineMs, route: image.route, degraded: image.degraded };
   } catch {
     return { status: 0, ms: performance.now() - started, retryAfter: null, pipelineMs: 0, route: null, degraded: false };
@@ -154,7 +156,13 @@ const MODES: Array<[string, Selection]> = [
 ];
 
 async function throughputTable(batching: boolean) {
-  const service = await startService({ UNDERSTUDY_MAX_BATCH: batching ? "8" : "1", UNDERSTUDY_STUDENT_QUEUE: "64", UNDERSTUDY_TEACHER_QUEUE: "16" });
+  const service = await startService({
+    UNDERSTUDY_MAX_BATCH: batching ? "8" : "1",
+    UNDERSTUDY_MAX_TEACHER_BATCH: batching ? "4" : "1",
+    // Room for every closed-loop client: these cells measure throughput, not admission.
+    UNDERSTUDY_STUDENT_QUEUE: "64",
+    UNDERSTUDY_TEACHER_QUEUE: "64",
+  });
   const pool = new Pool(service.url, { connections: 32 });
   const cells = new Map<string, Cell>();
   try {
@@ -183,7 +191,8 @@ function overhead(cell: Cell): number {
 /** Open-loop arrivals at `rate` per second: new requests keep coming whatever the service answers. */
 async function overload(capacity: number, unloadedP95: number) {
   const rate = 3 * capacity;
-  const service = await startService({ UNDERSTUDY_MAX_BATCH: "8" });
+  // Queues sized for latency rather than for throughput: one full batch may wait behind the running one.
+  const service = await startService({ UNDERSTUDY_MAX_BATCH: "8", UNDERSTUDY_STUDENT_QUEUE: "8", UNDERSTUDY_MAX_TEACHER_BATCH: "4", UNDERSTUDY_TEACHER_QUEUE: "4" });
   const pool = new Pool(service.url, { connections: 256 });
   try {
     for (let i = 0; i < 20; i++) await generate(pool, { mode: "adaptive", k: 50 });
@@ -224,7 +233,7 @@ if (!existsSync(`${BUNDLE}/understudy.json`)) {
   console.error(`No bundle at ${BUNDLE}: train and export it (training/), or pass --bundle DIR.`);
   process.exit(1);
 }
-console.log(`bench:service on ${BUNDLE}; ${CELL_SECONDS} s per cell; one worker, onnxruntime on all cores\n`);
+console.log(`bench:service on ${BUNDLE}; ${CELL_SECONDS} s per cell; one worker, ${values.threads} onnxruntime thread(s) per operator\n`);
 const on = await throughputTable(true);
 const off = await throughputTable(false);
 

@@ -68,6 +68,7 @@ describe("generate", () => {
     expect(body.request_id).toBe(request.request_id);
     expect(body.bundle.id).toBe(service.scheduler.info.id);
     expect(body.images.map((image) => image.seed)).toEqual([7, 8]);
+    expect(response.headers.get("server-timing")).toMatch(/^pipeline;dur=\d+\.\d\d$/);
     for (const image of body.images) {
       expect(["student", "refined"]).toContain(image.route);
       expect(image.k).toBe(50);

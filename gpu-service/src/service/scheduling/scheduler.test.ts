@@ -126,7 +126,7 @@ function setup(options: { studentQueue?: number; teacherQueue?: number; maxBatch
   );
   const submit = async (overrides: Partial<InternalGenerateRequestInput> = {}) => {
     const request = InternalGenerateRequest.parse({ version: "v1", request_id: `r${++requestCount}`, prompt: "a star", seed: 1, selection: { mode: "student" }, ...overrides });
-    return (await scheduler.admit(request)).run();
+    return (await (await scheduler.admit(request)).run()).response;
   };
   return { backend, scheduler, submit, metrics, calibration };
 }
@@ -145,6 +145,18 @@ describe("Scheduler", () => {
     await backend.finish(studentResults(0.9));
     expect((await first).images[0]!.route).toBe("student");
     expect(await Promise.all(waiting)).toHaveLength(3);
+  });
+
+  it("reports the worker time of the stages a request waited on, for Server-Timing", async () => {
+    const { backend, scheduler } = setup();
+    const request = InternalGenerateRequest.parse({ version: "v1", request_id: "timed", prompt: "a star", seed: 1, n: 2, selection: { mode: "adaptive", k: 100 } });
+    const served = (await scheduler.admit(request)).run();
+    await flush();
+    await backend.finish(studentResults(0), 30);
+    await backend.finish(teacherImages, 50);
+    await backend.finish(teacherImages, 70);
+    // The second image waited on the student batch (30) and its own teacher batch (70).
+    expect((await served).pipelineMs).toBe(100);
   });
 
   it("keeps the images of one request together in one batch, up to maxBatch", async () => {

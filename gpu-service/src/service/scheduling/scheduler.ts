@@ -13,7 +13,7 @@ import { studentBatchKey } from "../../pipelines/student.js";
 import { teacherBatchKey } from "../../pipelines/teacher.js";
 import type { LiveCalibration } from "../monitoring/live-calibration.js";
 import type { ServiceMetrics, ShedReason } from "../monitoring/metrics.js";
-import type { WorkerPool } from "../workers/pool.js";
+import type { TaskResult, WorkerPool } from "../workers/pool.js";
 import type { InferenceTasks, InferenceWorkerReady, StudentResult } from "../workers/inference-tasks.js";
 import { refuseAdmission, type Load, type QueueLimits } from "./admission.js";
 import { LatencyEstimate } from "./latency-estimate.js";
@@ -36,14 +36,14 @@ export type EventSink = (event: StageEvent) => void;
 
 interface StudentWork {
   job: ImageJob;
-  settle: (result: StudentResult) => void;
+  settle: (result: TaskResult<StudentResult>) => void;
   fail: (error: unknown) => void;
 }
 
 type TeacherKind = "refine" | "regenerate" | "teacherOnly";
 
 type TeacherWork = {
-  settle: (image: InternalImage) => void;
+  settle: (image: TaskResult<InternalImage>) => void;
   fail: (error: unknown) => void;
 } & (
   | { kind: "refine" | "regenerate"; outcome: StudentOutcome; studentImage: InternalImage; deadlineMs: number | undefined }
@@ -53,7 +53,13 @@ type TeacherWork = {
 /** An admitted request: its jobs are resolved and counted against the queues; `run` serves it. */
 export interface Admitted {
   jobs: ImageJob[];
-  run(onEvent?: EventSink): Promise<InternalImagesResponse>;
+  run(onEvent?: EventSink): Promise<Served>;
+}
+
+export interface Served {
+  response: InternalImagesResponse;
+  /** Worker time of the pipeline stages this request waited on (whole batches): the rest is the service's. */
+  pipelineMs: number;
 }
 
 /** The student's image served in the teacher's place; the pipeline's `keepStudent(outcome, reason)` in effect. */
@@ -193,39 +199,45 @@ export class Scheduler {
     }
   }
 
-  async #serve(request: ImagesRequest, jobs: ImageJob[], emit?: EventSink): Promise<InternalImagesResponse> {
+  async #serve(request: ImagesRequest, jobs: ImageJob[], emit?: EventSink): Promise<Served> {
     try {
       // All of a request's jobs enter their queue before the next dispatch, so they can share one batch.
       const started = jobs.map((job) => this.#startJob(job));
       this.#pump();
-      const images = await Promise.all(jobs.map((job, i) => this.#finishJob(job, started[i]!, request.deadline_ms, emit)));
+      const finished = await Promise.all(jobs.map((job, i) => this.#finishJob(job, started[i]!, request.deadline_ms, emit)));
       const response: InternalImagesResponse = {
         version: INTERNAL_API_VERSION,
         request_id: request.request_id,
         bundle: { id: this.info.id, version: this.info.version },
-        images,
+        images: finished.map((image) => image.value),
       };
       emit?.({ event: "done", response });
-      return response;
+      return { response, pipelineMs: Math.max(...finished.map((image) => image.serviceMs)) };
     } finally {
       this.#finishRequest();
     }
   }
 
   /** Queues a job's first stage: the student, or for mode teacher the teacher alone. */
-  #startJob(job: ImageJob): Promise<StudentResult | InternalImage> {
+  #startJob(job: ImageJob): Promise<TaskResult<StudentResult | InternalImage>> {
     if (job.mode === "teacher") return this.#enqueueTeacher({ kind: "teacherOnly", job });
     return new Promise((settle, fail) => this.#students.push({ job, settle, fail }, this.#now()));
   }
 
-  async #finishJob(job: ImageJob, started: Promise<StudentResult | InternalImage>, deadlineMs: number | undefined, emit?: EventSink): Promise<InternalImage> {
+  async #finishJob(
+    job: ImageJob,
+    started: Promise<TaskResult<StudentResult | InternalImage>>,
+    deadlineMs: number | undefined,
+    emit?: EventSink,
+  ): Promise<TaskResult<InternalImage>> {
     if (job.mode === "teacher") {
-      const image = (await started) as InternalImage;
-      this.#metrics.recordImage(image.route, null);
-      emit?.({ event: "final", index: job.index, image });
-      return image;
+      const teacher = (await started) as TaskResult<InternalImage>;
+      this.#metrics.recordImage(teacher.value.route, null);
+      emit?.({ event: "final", index: job.index, image: teacher.value });
+      return teacher;
     }
-    const { outcome, image: studentImage } = (await started) as StudentResult;
+    const student = (await started) as TaskResult<StudentResult>;
+    const { outcome, image: studentImage } = student.value;
     emit?.({ event: "preview", index: job.index, png_b64: studentImage.png_b64, seed: job.seed });
     const routed = this.#route(outcome, studentImage, deadlineMs);
     emit?.({
@@ -235,22 +247,27 @@ export class Scheduler {
       threshold: reportedThreshold(job),
       decision: routed.degraded ? "degraded" : outcome.decision,
     });
-    const image = await routed.image;
-    this.#recordServed(outcome, image);
-    emit?.({ event: "final", index: job.index, image });
-    return image;
+    const teacher = await routed.image;
+    this.#recordServed(outcome, teacher.value);
+    emit?.({ event: "final", index: job.index, image: teacher.value });
+    return { value: teacher.value, serviceMs: student.serviceMs + teacher.serviceMs };
   }
 
   /** Keep, send to the teacher, or degrade now because the teacher cannot help in time. */
-  #route(outcome: StudentOutcome, studentImage: InternalImage, deadlineMs: number | undefined): { degraded: boolean; image: Promise<InternalImage> } {
-    if (outcome.decision === "keep") return { degraded: false, image: Promise.resolve(studentImage) };
+  #route(
+    outcome: StudentOutcome,
+    studentImage: InternalImage,
+    deadlineMs: number | undefined,
+  ): { degraded: boolean; image: Promise<TaskResult<InternalImage>> } {
+    const served = (image: InternalImage) => Promise.resolve({ value: image, serviceMs: 0 });
+    if (outcome.decision === "keep") return { degraded: false, image: served(studentImage) };
     const kind = outcome.decision;
     const now = this.#now();
     if (deadlineMs !== undefined && now + this.#teacherWaitMs() + this.#teacherMs[kind].ms! > deadlineMs) {
-      return { degraded: true, image: Promise.resolve(degrade(studentImage, "deadline")) };
+      return { degraded: true, image: served(degrade(studentImage, "deadline")) };
     }
     if (this.#teacher.depth >= this.#options.teacherQueue) {
-      return { degraded: true, image: Promise.resolve(degrade(studentImage, "load")) };
+      return { degraded: true, image: served(degrade(studentImage, "load")) };
     }
     const image = this.#enqueueTeacher({ kind, outcome, studentImage, deadlineMs });
     this.#pump();
@@ -281,7 +298,7 @@ export class Scheduler {
 
   #enqueueTeacher(
     work: { kind: "refine" | "regenerate"; outcome: StudentOutcome; studentImage: InternalImage; deadlineMs: number | undefined } | { kind: "teacherOnly"; job: ImageJob },
-  ): Promise<InternalImage> {
+  ): Promise<TaskResult<InternalImage>> {
     return new Promise((settle, fail) => {
       if (work.kind === "teacherOnly") this.#teacherOnlyPending--;
       this.#teacher.push({ ...work, settle, fail }, this.#now());
@@ -335,7 +352,7 @@ export class Scheduler {
         this.#studentJobMs.observe(serviceMs / works.length);
         this.#metrics.stageSeconds.observe({ stage: "student" }, serviceMs / 1000);
         this.#studentBacklog -= works.length;
-        works.forEach((work, i) => work.settle(value[i]!));
+        works.forEach((work, i) => work.settle({ value: value[i]!, serviceMs }));
         this.#pump();
       },
       (error: unknown) => {
@@ -364,7 +381,7 @@ export class Scheduler {
   #servedDegradedForDeadline(work: TeacherWork, batchSize: number): boolean {
     if (work.kind === "teacherOnly" || work.deadlineMs === undefined) return false;
     if (this.#now() + batchSize * this.#teacherMs[work.kind].ms! <= work.deadlineMs) return false;
-    work.settle(degrade(work.studentImage, "deadline"));
+    work.settle({ value: degrade(work.studentImage, "deadline"), serviceMs: 0 });
     return true;
   }
 
@@ -379,7 +396,7 @@ export class Scheduler {
       ({ value, serviceMs }) => {
         this.#teacherMs[first.kind].observe(serviceMs / works.length);
         this.#metrics.stageSeconds.observe({ stage }, serviceMs / 1000);
-        works.forEach((work, i) => work.settle(value[i]!));
+        works.forEach((work, i) => work.settle({ value: value[i]!, serviceMs }));
         this.#pump();
       },
       (error: unknown) => {

@@ -19,7 +19,12 @@ export function imageRoutes(scheduler: () => Scheduler) {
  */
 async function serveImages(c: Context, scheduler: Scheduler, request: ImagesRequest): Promise<Response> {
   const admitted = await scheduler.admit(request);
-  if (!request.stream) return c.json(await admitted.run());
+  if (!request.stream) {
+    const { response, pipelineMs } = await admitted.run();
+    // Standard Server-Timing: clients (and bench:service) can tell pipeline time from the service's own.
+    c.header("Server-Timing", `pipeline;dur=${pipelineMs.toFixed(2)}`);
+    return c.json(response);
+  }
   return streamSSE(c, async (stream) => {
     const send = sequentialWriter(stream);
     try {
