@@ -17,11 +17,10 @@ export function duplicateForGuidance(latents: FloatTensor): FloatTensor {
 /** ε = ε_uncond + s · (ε_cond − ε_uncond) over a 2B model output. */
 export function combineGuidance(output: Float32Array, scale: number): Float32Array {
   const half = output.length / 2;
+  const unconditional = output.subarray(0, half);
+  const conditional = output.subarray(half);
   const guided = new Float32Array(half);
-  for (let i = 0; i < half; i++) {
-    const uncond = output[i]!;
-    guided[i] = uncond + scale * (output[half + i]! - uncond);
-  }
+  for (let i = 0; i < half; i++) guided[i] = unconditional[i]! + scale * (conditional[i]! - unconditional[i]!);
   return guided;
 }
 
