@@ -55,8 +55,8 @@ const SERIES: Record<ConfigResult["family"], { colour: string; label: string }> 
 
 /** Judge accuracy against mean UNet evaluations per image, one line per family, as a standalone SVG. */
 export function accuracyPlot(report: EvalReport): string {
-  const [width, height, left, bottom, top, right] = [720, 440, 60, 50, 20, 200];
-  const maxX = Math.max(...report.configs.map((c) => c.meanEvaluations)) * 1.05;
+  const [width, height, left, bottom, top, right] = [760, 460, 60, 50, 34, 220];
+  const maxX = Math.ceil((Math.max(...report.configs.map((c) => c.meanEvaluations)) * 1.05) / 20) * 20;
   const accuracies = report.configs.map((c) => c.accuracy);
   const [minY, maxY] = [Math.max(0, Math.min(...accuracies) - 0.05), Math.min(1, Math.max(...accuracies) + 0.05)];
   const x = (v: number) => left + (v / maxX) * (width - left - right);
@@ -71,12 +71,16 @@ export function accuracyPlot(report: EvalReport): string {
   Object.entries(SERIES).forEach(([family, { colour, label }], i) => {
     const points = report.configs.filter((c) => c.family === family).sort((a, b) => a.meanEvaluations - b.meanEvaluations);
     if (points.length > 1) parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map((p) => `${x(p.meanEvaluations)},${y(p.accuracy)}`).join(" ")}"/>`);
-    for (const p of points) parts.push(`<circle cx="${x(p.meanEvaluations)}" cy="${y(p.accuracy)}" r="4" fill="${colour}"><title>${p.name}: ${percent(p.accuracy)}, ${p.meanEvaluations.toFixed(1)} evaluations</title></circle>`);
+    for (const p of points) {
+      parts.push(`<circle cx="${x(p.meanEvaluations)}" cy="${y(p.accuracy)}" r="4" fill="${colour}"><title>${p.name}: ${percent(p.accuracy)}, ${p.meanEvaluations.toFixed(1)} evaluations</title></circle>`);
+      if (family.startsWith("adaptive-")) parts.push(`<text x="${x(p.meanEvaluations) + 5}" y="${y(p.accuracy) - 5}" font-size="9" fill="${colour}">k=${p.k}</text>`);
+    }
     parts.push(`<circle cx="${width - right + 20}" cy="${top + 10 + i * 20}" r="5" fill="${colour}"/><text x="${width - right + 32}" y="${top + 14 + i * 20}">${label}</text>`);
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left}" y="${top - 6}" font-weight="bold">${report.bundle.id}@${report.bundle.version}: ${report.prompts} held-out prompts, judged by the bundle's judge</text>`,
     ...parts,
     `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/><line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
     `<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle">mean UNet evaluations per image</text>`,
