@@ -52,5 +52,6 @@ app.route("/", admin);
 app.route("/", bots);
 // The web playground at / is public; it calls /v1 from the browser with the key pasted into it.
 app.route("/", playground);
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "An API key: `npm run keys -- create …`." });
 app.doc31("/openapi.json", OPENAPI_CONFIG);
 app.route("/", docs(() => app.getOpenAPI31Document(OPENAPI_CONFIG) as never));

@@ -69,35 +69,35 @@ const QualityInput = z.preprocess(
 
 /** Fields shared by generations and edits. */
 const commonImageFields = {
-  prompt: Prompt,
-  negative_prompt: z.string().max(MAX_PROMPT_CHARS, { message: `must be at most ${MAX_PROMPT_CHARS} characters` }).optional(),
-  n: z.number().int().min(1).max(MAX_IMAGES_PER_REQUEST).default(1),
-  size: Size.optional(),
-  response_format: ResponseFormat.default("url"),
-  user: z.string().max(256).optional(),
+  prompt: Prompt.describe("What to draw."),
+  negative_prompt: z.string().max(MAX_PROMPT_CHARS, { message: `must be at most ${MAX_PROMPT_CHARS} characters` }).optional().describe("What to steer away from."),
+  n: z.number().int().min(1).max(MAX_IMAGES_PER_REQUEST).default(1).describe("How many images; image i uses seed + i."),
+  size: Size.optional().describe("WIDTHxHEIGHT; the served model draws one size, which you get by leaving it out."),
+  response_format: ResponseFormat.default("url").describe("`url` (fetch it with your key) or `b64_json` (inline PNG)."),
+  user: z.string().max(256).optional().describe("Accepted for OpenAI compatibility; ignored."),
   /** Accepted for OpenAI compatibility; must name the served bundle when given. */
-  model: z.string().max(128).optional(),
-  seed: Seed.optional(),
-  quality: QualityInput.default("balanced"),
-  mode: Mode.optional(),
-  strategy: Strategy.optional(),
+  model: z.string().max(128).optional().describe("Accepted for OpenAI compatibility; OpenAI's names mean the served model."),
+  seed: Seed.optional().describe("Makes the image repeatable; repeated seeded requests are served free from the cache."),
+  quality: QualityInput.default("balanced").describe("Buys a teacher share k per your tier (OpenAI's `standard`/`hd` map to balanced/best)."),
+  mode: Mode.optional().describe("`adaptive` (student, oracle, teacher for the weakest k%), `student` only, or `teacher` only."),
+  strategy: Strategy.optional().describe("How the teacher improves a weak image: `refine` it or `regenerate` it."),
   /** Teacher denoising steps (for `teacher`, `regenerate` and, scaled by σ, `refine`). */
-  steps: z.number().int().min(1).max(100).optional(),
+  steps: z.number().int().min(1).max(100).optional().describe("Teacher denoising steps (default: the model's)."),
   /** Student sampling steps. */
-  student_steps: z.number().int().min(1).max(8).optional(),
+  student_steps: z.number().int().min(1).max(8).optional().describe("Student sampling steps (default: the model's)."),
   /** Classifier-free guidance scale for the teacher. */
-  guidance: z.number().min(0).max(20).optional(),
+  guidance: z.number().min(0).max(20).optional().describe("Teacher classifier-free guidance scale."),
   /** Send server-sent events: the student's preview, the oracle's verdict, then the final image. */
-  stream: z.boolean().default(false),
+  stream: z.boolean().default(false).describe("Server-sent events: preview, verdict, final image."),
 };
 
 export const GenerationRequest = z
   .object({
     ...commonImageFields,
     /** σ: how far refinement noises the student's sample back before the teacher denoises it. */
-    strength: z.number().gt(0, { message: "must be greater than 0" }).max(1).optional(),
+    strength: z.number().gt(0, { message: "must be greater than 0" }).max(1).optional().describe("σ: how far refinement noises the student's image back."),
     /** Accepted for OpenAI compatibility (dall-e-3); it does not change the image. */
-    style: z.enum(["vivid", "natural"]).optional(),
+    style: z.enum(["vivid", "natural"]).optional().describe("Accepted for OpenAI compatibility; ignored."),
   })
   .strict();
 export type GenerationRequest = z.infer<typeof GenerationRequest>;
