@@ -14,9 +14,25 @@ export async function sha256Hex(data: Uint8Array<ArrayBuffer> | string): Promise
   return toHex(await crypto.subtle.digest("SHA-256", bytes));
 }
 
+/**
+ * Imported HMAC keys by secret: importing is an asynchronous Web Crypto job of its own, and a service signs or
+ * verifies every request with the same one or two secrets. Bounded, so arbitrary secrets cannot grow it.
+ */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const MAX_CACHED_KEYS = 16;
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    if (hmacKeys.size >= MAX_CACHED_KEYS) hmacKeys.clear();
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 export async function hmacSha256Hex(secret: string, data: Uint8Array<ArrayBuffer>): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return toHex(await crypto.subtle.sign("HMAC", key, data));
+  return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), data));
 }
 
 /** Compares two strings in time that depends only on their length, so secrets cannot be guessed byte by byte. */
