@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { MANIFEST_FILE } from "@understudy/shared";
 import { readBundle } from "../src/bundle/bundle.js";
+import { calibrate, calibrationPrompts } from "../src/calibration/calibrate.js";
+import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
 import { PromptTokenizer } from "../src/tokenizer/prompt-tokenizer.js";
 import { FIXTURES } from "./helpers.js";
 import { pipelineContract } from "./pipeline-contract.js";
@@ -13,12 +15,21 @@ import { pipelineContract } from "./pipeline-contract.js";
 const BUNDLE = process.env["UNDERSTUDY_TEST_BUNDLE"] ?? fileURLToPath(new URL("../../models", import.meta.url));
 const present = existsSync(join(BUNDLE, MANIFEST_FILE));
 
-describe.runIf(present)("the embedded bundle", () => {
+describe.runIf(present)("the embedded bundle", { timeout: 300_000 }, () => {
   it("tokenises as training's Python does", async () => {
     const bundle = await readBundle(BUNDLE);
     const tokenizer = new PromptTokenizer(bundle.tokenizer.json, bundle.tokenizer.config);
     const cases = JSON.parse(await readFile(join(FIXTURES, "tokenizer-cases.json"), "utf8")) as { prompt: string; input_ids: number[] }[];
     for (const { prompt, input_ids } of cases) expect([...tokenizer.encode([prompt]).ids]).toEqual(input_ids);
+  });
+
+  it("reproduces the shipped τ(k): student and oracle here score as training's PyTorch did", async () => {
+    // The manifest's thresholds come from training/calibrate.py (same prompts, seeds and sampler, in PyTorch).
+    const pipeline = await AdaptivePipeline.load(BUNDLE, { intraOpThreads: 1 });
+    const shipped = pipeline.manifest.calibration.thresholds;
+    const { thresholds } = await calibrate(pipeline, await calibrationPrompts(BUNDLE, pipeline.manifest), { batchSize: 16 });
+    const spread = Math.abs(shipped["95"]! - shipped["5"]!);
+    for (const [k, tau] of Object.entries(thresholds)) expect(Math.abs(tau - shipped[k]!)).toBeLessThanOrEqual(1e-3 * spread + 1e-6);
   });
 });
 
