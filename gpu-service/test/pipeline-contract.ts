@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { refineSteps, StageEvent, type InternalImage } from "@understudy/shared";
 import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
+import { decode } from "fast-png";
 import { encodePng } from "../src/image/png.js";
+import { latentDims } from "../src/pipelines/components.js";
 import { editRequest, generateRequest } from "./helpers.js";
 
 /**
@@ -24,6 +26,19 @@ export function pipelineContract(name: string, bundleDir: () => string): void {
       expect(info.calibrated_k).toContain(manifest.defaults.k);
       // Serving never loads the evaluation-only judge.
       expect(pipeline.components.judge).toBeNull();
+    });
+
+    it("produces latents, pixels and PNGs of the bundle's shapes", async () => {
+      const { width, height } = pipeline.manifest.native_size;
+      const [outcome] = await pipeline.runStudentStage(await pipeline.resolveJobs(generateRequest({ selection: { mode: "student" } })));
+      const [, channels, latentHeight, latentWidth] = latentDims(pipeline.components, width, height);
+      expect(outcome!.latents).toHaveLength(channels! * latentHeight! * latentWidth!);
+      expect(outcome!.pixels).toHaveLength(3 * width * height);
+      expect(Math.min(...outcome!.pixels)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...outcome!.pixels)).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(outcome!.oracleScore)).toBe(true);
+      const png = decode(Buffer.from(pipeline.keepStudent(outcome!, null).png_b64, "base64"));
+      expect([png.width, png.height, png.channels]).toEqual([width, height, 3]);
     });
 
     it("keeps the student when τ is below every score", async () => {
