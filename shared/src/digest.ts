@@ -18,10 +18,11 @@ export async function sha256Hex(data: Uint8Array<ArrayBuffer> | string): Promise
  * Imported HMAC keys by secret: importing is an asynchronous Web Crypto job of its own, and a service signs or
  * verifies every request with the same one or two secrets. Bounded, so arbitrary secrets cannot grow it.
  */
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const hmacKeys = new Map<string, Promise<HmacKey>>();
 const MAX_CACHED_KEYS = 16;
 
-function hmacKey(secret: string): Promise<CryptoKey> {
+function hmacKey(secret: string): Promise<HmacKey> {
   let key = hmacKeys.get(secret);
   if (!key) {
     if (hmacKeys.size >= MAX_CACHED_KEYS) hmacKeys.clear();

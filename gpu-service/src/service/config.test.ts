@@ -20,6 +20,7 @@ describe("loadConfig", () => {
     expect(loadConfig({ GPU_SERVICE_SECRET: secret, UNDERSTUDY_WORKERS: "2", UNDERSTUDY_MAX_BATCH_WAIT_MS: "2.5" })).toMatchObject({ workers: 2, maxWaitMs: 2.5 });
     expect(() => loadConfig({ GPU_SERVICE_SECRET: secret, UNDERSTUDY_MAX_BATCH: "100" })).toThrow(new ConfigError("UNDERSTUDY_MAX_BATCH: Too big: expected number to be <=64"));
     expect(() => loadConfig({ GPU_SERVICE_SECRET: secret, PORT: "http" })).toThrow(/^PORT: /);
+    expect(() => loadConfig({ GPU_SERVICE_SECRET: secret, UNDERSTUDY_STUDENT_QUEUE: "2" })).toThrow(/^UNDERSTUDY_STUDENT_QUEUE: Too small/);
   });
 
   it("rejects a secret too short to be one", () => {

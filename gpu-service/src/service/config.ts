@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { DEFAULT_REPLAY_WINDOW_SECONDS } from "@understudy/shared";
+import { DEFAULT_REPLAY_WINDOW_SECONDS, MAX_IMAGES_PER_REQUEST } from "@understudy/shared";
 
 /** The embedded bundle at the repository root, where `npm start` and the containers find it. */
 const REPO_BUNDLE_DIR = fileURLToPath(new URL("../../../models/", import.meta.url));
@@ -29,7 +29,8 @@ const ServiceEnv = z.object({
   UNDERSTUDY_MAX_BATCH: count(64).default(8),
   UNDERSTUDY_MAX_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(5),
   UNDERSTUDY_MAX_TEACHER_BATCH: count(64).default(4),
-  UNDERSTUDY_STUDENT_QUEUE: count(100_000).default(32),
+  /** At least one request's worth of images, or a full-size request could never be admitted. */
+  UNDERSTUDY_STUDENT_QUEUE: z.coerce.number().int().min(MAX_IMAGES_PER_REQUEST).max(100_000).default(32),
   UNDERSTUDY_TEACHER_QUEUE: count(100_000).default(8),
   UNDERSTUDY_REPLAY_WINDOW_S: count(3600).default(DEFAULT_REPLAY_WINDOW_SECONDS),
   /** Edits carry a base64 image of up to 4 MiB (≈5.6 MB encoded). */

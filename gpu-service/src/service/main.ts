@@ -1,15 +1,18 @@
 // The gpu-service process: `npm start -w gpu-service` (or `node --import tsx gpu-service/src/service/main.ts`).
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig, type ServiceConfig } from "./config.js";
 import { startService } from "./service.js";
 
-let config;
-try {
-  config = loadConfig(process.env, process.argv.slice(2));
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`gpu-service: ${error.message}`);
-  process.exit(2);
+function configOrExit(): ServiceConfig {
+  try {
+    return loadConfig(process.env, process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`gpu-service: ${error.message}`);
+    process.exit(2);
+  }
 }
+
+const config = configOrExit();
 
 const service = await startService(config);
 console.log(`gpu-service listening on ${service.url} (${config.dev && !config.secret ? "development mode, unsigned requests accepted" : "edge signatures required"})`);
