@@ -201,6 +201,12 @@ async function overload(capacity: number, unloadedP95: number) {
     const started = performance.now();
     let rssPeak = rssBefore;
     const sampler = setInterval(() => void service.rssMb().then((mb) => (rssPeak = Math.max(rssPeak, mb))), 1000);
+    // Liveness under overload: the HTTP thread must stay responsive while the worker is saturated.
+    const healthMs: number[] = [];
+    const prober = setInterval(() => {
+      const sent = performance.now();
+      void fetch(`${service.url}/healthz`).then(() => healthMs.push(performance.now() - sent));
+    }, 100);
     const total = Math.min(MAX_OVERLOAD_REQUESTS, Math.round(rate * OVERLOAD_SECONDS));
     for (let i = 0; i < total; i++) {
       const due = started + (i * 1000) / rate;
@@ -211,6 +217,7 @@ async function overload(capacity: number, unloadedP95: number) {
     }
     const outcomes = await Promise.all(pending);
     clearInterval(sampler);
+    clearInterval(prober);
     const rssAfter = await service.rssMb();
     const admitted = outcomes.filter((o) => o.status === 200);
     const refused = outcomes.filter((o) => o.status === 503);
@@ -222,6 +229,7 @@ async function overload(capacity: number, unloadedP95: number) {
     console.log(`teacher share among admitted ${((100 * teacher) / Math.max(1, admitted.length)).toFixed(1)}% (requested 50%), degraded ${((100 * admitted.filter((o) => o.degraded).length) / Math.max(1, admitted.length)).toFixed(1)}%`);
     console.log(`refused ${refused.length}: all 503 with Retry-After: ${refused.every((o) => o.retryAfter !== null)}; p95 time to refusal ${fmt(percentile(refused.map((o) => o.ms), 0.95))} ms`);
     console.log(`other answers ${other.length} (statuses: ${[...new Set(other.map((o) => o.status))].join(", ") || "none"}; 0 = no answer within ${HANG_MS / 1000} s or transport error)`);
+    console.log(`/healthz during overload: p50 ${fmt(percentile(healthMs, 0.5))} ms, max ${fmt(Math.max(...healthMs))} ms over ${healthMs.length} probes`);
     console.log(`service memory (RSS): ${rssBefore.toFixed(0)} MiB before, peak ${rssPeak.toFixed(0)} MiB, ${rssAfter.toFixed(0)} MiB after`);
   } finally {
     await pool.close();
