@@ -27,7 +27,7 @@ const ServiceEnv = z.object({
   UNDERSTUDY_INTRA_OP_THREADS: count(256).optional(),
   UNDERSTUDY_EXECUTION_PROVIDER: z.enum(["cpu", "cuda"]).default("cpu"),
   UNDERSTUDY_MAX_BATCH: count(64).default(8),
-  UNDERSTUDY_MAX_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(5),
+  UNDERSTUDY_MAX_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(10),
   UNDERSTUDY_MAX_TEACHER_BATCH: count(64).default(4),
   /** At least one request's worth of images, or a full-size request could never be admitted. */
   UNDERSTUDY_STUDENT_QUEUE: z.coerce.number().int().min(MAX_IMAGES_PER_REQUEST).max(100_000).default(32),

@@ -1,7 +1,8 @@
 /**
  * Dynamic batching for a pipeline stage. Jobs wait in arrival order; a batch is the oldest job plus the
  * following jobs that can share its UNet calls (same key), up to `maxBatch`. A batch leaves when it is full,
- * when its oldest job has waited `maxWaitMs`, or at once when no further jobs are on their way, so a lone
+ * or once `maxWaitMs` has passed since the later of its oldest job's arrival and the moment company was last
+ * expected to start arriving (`holdFrom`), or at once when no company is expected (`holdFrom` null), so a lone
  * request never pays the batching wait.
  */
 export interface BatchPolicy {
@@ -45,23 +46,26 @@ export class Batcher<J> {
     this.#waiting.push({ job, key: this.#keyOf(job), enqueuedAt: now });
   }
 
-  /** The next batch to run, or null when none is ready yet. */
-  take(now: number, moreExpected: boolean): Batch<J> | null {
+  /** The next batch to run, or null when it should wait for company a little longer. */
+  take(now: number, holdFrom: number | null): Batch<J> | null {
     const oldest = this.#waiting[0];
     if (!oldest) return null;
     const members = this.#compatibleWith(oldest);
     const full = members.length >= this.#policy.maxBatch;
-    const waitedLongEnough = now - oldest.enqueuedAt >= this.#policy.maxWaitMs;
-    if (!full && !waitedLongEnough && moreExpected) return null;
+    if (!full && holdFrom !== null && now < this.#dueAt(oldest, holdFrom)) return null;
     const taken = new Set(members);
     this.#waiting = this.#waiting.filter((entry) => !taken.has(entry));
     return { jobs: members.map((entry) => entry.job), waitedMs: members.map((entry) => now - entry.enqueuedAt) };
   }
 
-  /** Milliseconds until the oldest job's wait runs out (0 when it already has), or null when empty. */
-  msUntilDue(now: number): number | null {
+  /** Milliseconds until the oldest job's batch is due (0 when it already is), or null when empty. */
+  msUntilDue(now: number, holdFrom: number): number | null {
     const oldest = this.#waiting[0];
-    return oldest ? Math.max(0, oldest.enqueuedAt + this.#policy.maxWaitMs - now) : null;
+    return oldest ? Math.max(0, this.#dueAt(oldest, holdFrom) - now) : null;
+  }
+
+  #dueAt(oldest: Waiting<J>, holdFrom: number): number {
+    return Math.max(oldest.enqueuedAt, holdFrom) + this.#policy.maxWaitMs;
   }
 
   #compatibleWith(oldest: Waiting<J>): Waiting<J>[] {

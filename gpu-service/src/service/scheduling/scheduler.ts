@@ -90,6 +90,7 @@ export class Scheduler {
   #teacherOnlyPending = 0;
   #resolving = 0;
   #lastBatchSize = 1;
+  #lastStudentCompletion = Number.NEGATIVE_INFINITY;
   #teacherTurn = false;
   #timer: NodeJS.Timeout | undefined;
   #inflight = 0;
@@ -314,7 +315,7 @@ export class Scheduler {
     }
     this.#metrics.queueDepth.set({ queue: "student" }, this.#students.depth);
     this.#metrics.queueDepth.set({ queue: "teacher" }, this.#teacher.depth);
-    const due = this.#students.msUntilDue(this.#now());
+    const due = this.#students.msUntilDue(this.#now(), this.#companyExpectedFrom() ?? Number.NEGATIVE_INFINITY);
     if (due !== null && this.#backend.available() > 0) this.#timer = setTimeout(() => this.#pump(), due);
   }
 
@@ -324,7 +325,7 @@ export class Scheduler {
       return true;
     }
     if (this.#students.depth === 0) return this.#dispatchTeacher();
-    const batch = this.#students.take(this.#now(), this.#moreStudentsExpected());
+    const batch = this.#students.take(this.#now(), this.#companyExpectedFrom());
     // On the students' turn a filling batch keeps its place: the worker idles at most maxWaitMs (the timer pumps).
     if (!batch) return false;
     this.#dispatchStudents(batch);
@@ -333,12 +334,13 @@ export class Scheduler {
   }
 
   /**
-   * Whether waiting for a fuller batch is worth it: edits still resolving will join, and a batch that had
-   * company last time will likely have it again (clients answered together send their next requests together).
-   * A lone request on an otherwise quiet service never waits.
+   * Whether (and since when) waiting for a fuller batch is worth it: edits still resolving will join, and when
+   * the last batch had company, its clients will likely send their next requests together, shortly after it
+   * was answered. A lone request on an otherwise quiet service never waits (null).
    */
-  #moreStudentsExpected(): boolean {
-    return this.#resolving > 0 || this.#lastBatchSize > 1;
+  #companyExpectedFrom(): number | null {
+    if (this.#resolving === 0 && this.#lastBatchSize <= 1) return null;
+    return this.#lastStudentCompletion;
   }
 
   #dispatchStudents(batch: Batch<StudentWork>): void {
@@ -352,6 +354,7 @@ export class Scheduler {
         this.#studentJobMs.observe(serviceMs / works.length);
         this.#metrics.stageSeconds.observe({ stage: "student" }, serviceMs / 1000);
         this.#studentBacklog -= works.length;
+        this.#lastStudentCompletion = this.#now();
         works.forEach((work, i) => work.settle({ value: value[i]!, serviceMs }));
         this.#pump();
       },
@@ -368,7 +371,7 @@ export class Scheduler {
    * miss is served degraded instead of run.
    */
   #dispatchTeacher(): boolean {
-    for (let batch = this.#teacher.take(this.#now(), false); batch; batch = this.#teacher.take(this.#now(), false)) {
+    for (let batch = this.#teacher.take(this.#now(), null); batch; batch = this.#teacher.take(this.#now(), null)) {
       for (const waited of batch.waitedMs) this.#metrics.queueWaitSeconds.observe({ queue: "teacher" }, waited / 1000);
       const runnable = batch.jobs.filter((work) => !this.#servedDegradedForDeadline(work, batch.jobs.length));
       if (runnable.length === 0) continue;
