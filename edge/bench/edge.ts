@@ -15,8 +15,13 @@ import type { ImagesResponse } from "@understudy/shared";
 import { ROOT, admin, startEdge, startGpuService, stop, waitFor, type DevCredentials } from "../../scripts/lib/stack.mjs";
 import { serveStandin } from "./standin-server.js";
 
-const { values } = parseArgs({ options: { standin: { type: "boolean", default: false }, requests: { type: "string", default: "200" } } });
+const { values } = parseArgs({
+  options: { standin: { type: "boolean", default: false }, requests: { type: "string", default: "200" }, gap: { type: "string", default: "0" } },
+});
 const N = Math.min(1000, Number(values.requests));
+/** Milliseconds between requests, so one request's background work (R2 write, settlement) is not the next one's queue. */
+const GAP_MS = Math.min(1000, Number(values.gap));
+const pause = () => (GAP_MS > 0 ? new Promise((resolve) => setTimeout(resolve, GAP_MS)) : Promise.resolve());
 const EDGE_PORT = 18797;
 const GPU_PORT = 18798;
 const edgeUrl = `http://127.0.0.1:${EDGE_PORT}`;
@@ -81,7 +86,7 @@ async function main() {
       waitFor(`${edgeUrl}/healthz`, { child: edge, timeoutMs: 120_000, what: "wrangler dev" }),
     ]);
     for (let i = 0; i < 8; i++) keys.push((await admin(edgeUrl, credentials.admin_token, "POST", `/admin/tenants/bench-${i}/keys`, { tier: "pro", monthly_credits: 1e9 })).key);
-    console.log(`edge benchmark — wrangler dev (workerd) on loopback, gpu-service: ${useReal ? `real, bundle ${bundleDir}` : "stand-in (no bundle or --standin)"}, ${N} requests per phase`);
+    console.log(`edge benchmark — wrangler dev (workerd) on loopback, gpu-service: ${useReal ? `real, bundle ${bundleDir}` : "stand-in (no bundle or --standin)"}, ${N} requests per phase, ${GAP_MS} ms apart`);
 
     for (let i = 0; i < 10; i++) await generate({ prompt: `warm-up ${i}`, mode: "student" });
 
@@ -97,6 +102,7 @@ async function main() {
     const handler: number[] = [];
     const totals: number[] = [];
     for (let i = 0; i < N; i++) {
+      await pause();
       const { ms, gpuMs, handlerMs } = await generate({ prompt: `miss ${i}`, mode: "student" });
       totals.push(ms);
       if (gpuMs !== null) overhead.push(ms - gpuMs);
@@ -107,6 +113,7 @@ async function main() {
     const hits: number[] = [];
     const hitHandler: number[] = [];
     for (let i = 0; i < N; i++) {
+      await pause();
       const { ms, handlerMs, json } = await generate({ prompt: "the cached one", seed: 42 });
       if (json.data[0]?.understudy.cache !== "hit") throw new Error("expected a cache hit");
       hits.push(ms);

@@ -1,4 +1,4 @@
-import type { TenantBudget } from "./budget/TenantBudget.js";
+import type { TenantBudget, TokenVerdict } from "./budget/TenantBudget.js";
 import type { Tier, TierName } from "@understudy/shared";
 
 /** Bindings declared in wrangler.toml (KV, R2, the budget Durable Object) plus vars and secrets. */
@@ -32,6 +32,8 @@ export interface Caller {
 export interface Variables {
   requestId: string;
   caller: Caller;
+  /** The rate-limit token the tenant's object handed out while admitting the key (see middleware/auth.ts). */
+  token: TokenVerdict;
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables };

@@ -95,6 +95,15 @@ export class TenantBudget extends DurableObject<Env> {
     return this.tenant();
   }
 
+  /**
+   * Authenticates a key and, only when it is valid, takes a rate-limit token: one round trip for the auth
+   * and rate-limit middlewares together, on every request. A revoked or unknown key takes nothing.
+   */
+  admit(hash: string, nowMs = Date.now()): { tenant: TenantRecord; token: TokenVerdict } | null {
+    const tenant = this.authenticate(hash);
+    return tenant && { tenant, token: this.takeToken(nowMs) };
+  }
+
   // ── rate limit ────────────────────────────────────────────────────────────────────
 
   /** Token bucket: `burst` tokens, refilled at requests_per_minute / 60 per second. */
