@@ -33,7 +33,10 @@ def perturb(scene: Scene, spec: dict, rng: random.Random, m: int):
     total = len(cands)
     rng.shuffle(cands)
     done = 0
-    for kind, i in cands[:m]:
+    chosen = sorted(cands[:m], key=lambda c: c[0] == "count")  # count changes last (it may remove an object)
+    for kind, i in chosen:
+        if i is not None and i >= len(sc.objects):
+            continue
         used = {o.colour for o in sc.objects}
         if kind == "colour":
             opts = [c for c in COLOUR_NAMES if c not in used and c != sc.background]
