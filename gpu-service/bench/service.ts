@@ -3,8 +3,9 @@
  * (its own process, as deployed) over loopback with undici, signing like the edge. Prints
  *  - throughput (images/s) and p50/p95 latency at concurrency 1, 4, 8, 16 for student-only and adaptive
  *    k = 50, with dynamic batching on (max batch 8) and off (max batch 1);
- *  - overload: open-loop arrivals at 3× the measured capacity, with the p95 of admitted requests against
- *    the unloaded p95, how every refusal was answered, and the service's memory before and after;
+ *  - overload: open-loop arrivals at 3× the measured capacity, adaptive k = 50 (each request with a deadline,
+ *    as the edge sends) and student-only, with the p95 of admitted requests against the unloaded p95, how
+ *    every refusal was answered, /healthz latency meanwhile, and the service's memory before and after;
  *  - service overhead: p50 of (HTTP round trip − pipeline time) at concurrency 1.
  * Every phase is bounded in time and in requests.
  */
@@ -188,14 +189,14 @@ function overhead(cell: Cell): number {
   );
 }
 
-/** Open-loop arrivals at `rate` per second: new requests keep coming whatever the service answers. */
-async function overload(capacity: number, unloadedP95: number) {
+/** Open-loop arrivals at 3 × `capacity` per second: new requests keep coming whatever the service answers. */
+async function overload(name: string, selection: Selection, capacity: number, unloadedP95: number, capacityP95: number) {
   const rate = 3 * capacity;
   // Queues sized for latency rather than for throughput: one full batch may wait behind the running one.
   const service = await startService({ UNDERSTUDY_MAX_BATCH: "8", UNDERSTUDY_STUDENT_QUEUE: "8", UNDERSTUDY_MAX_TEACHER_BATCH: "4", UNDERSTUDY_TEACHER_QUEUE: "4" });
   const pool = new Pool(service.url, { connections: 256 });
   try {
-    for (let i = 0; i < 20; i++) await generate(pool, { mode: "adaptive", k: 50 });
+    for (let i = 0; i < 20; i++) await generate(pool, selection);
     const rssBefore = await service.rssMb();
     const pending: Array<Promise<Outcome>> = [];
     const started = performance.now();
@@ -213,7 +214,7 @@ async function overload(capacity: number, unloadedP95: number) {
       const wait = due - performance.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
       // The edge passes each request's deadline; here twice the unloaded p95 from arrival.
-      pending.push(generate(pool, { mode: "adaptive", k: 50 }, { deadline_ms: Math.round(Date.now() + 2 * unloadedP95) }));
+      pending.push(generate(pool, selection, { deadline_ms: Math.round(Date.now() + 2 * unloadedP95) }));
     }
     const outcomes = await Promise.all(pending);
     clearInterval(sampler);
@@ -224,13 +225,15 @@ async function overload(capacity: number, unloadedP95: number) {
     const other = outcomes.filter((o) => o.status !== 200 && o.status !== 503);
     const teacher = admitted.filter((o) => o.route === "refined" || o.route === "regenerated").length;
     const p95 = percentile(admitted.map((o) => o.ms), 0.95);
-    console.log(`offered ${fmt(rate)} req/s for ${OVERLOAD_SECONDS} s (3 × capacity ${capacity.toFixed(1)} img/s): ${outcomes.length} requests`);
-    console.log(`admitted ${admitted.length} (${fmt(admitted.length / OVERLOAD_SECONDS)} img/s served), p50 ${fmt(percentile(admitted.map((o) => o.ms), 0.5))} ms, p95 ${fmt(p95)} ms = ${(p95 / unloadedP95).toFixed(2)} × unloaded p95 ${unloadedP95.toFixed(1)} ms`);
-    console.log(`teacher share among admitted ${((100 * teacher) / Math.max(1, admitted.length)).toFixed(1)}% (requested 50%), degraded ${((100 * admitted.filter((o) => o.degraded).length) / Math.max(1, admitted.length)).toFixed(1)}%`);
+    console.log(`${name}: offered ${fmt(rate)} req/s for ${OVERLOAD_SECONDS} s (3 × capacity ${capacity.toFixed(1)} img/s): ${outcomes.length} requests`);
+    console.log(`admitted ${admitted.length} (${fmt(admitted.length / OVERLOAD_SECONDS)} img/s served), p50 ${fmt(percentile(admitted.map((o) => o.ms), 0.5))} ms, p95 ${fmt(p95)} ms = ${(p95 / unloadedP95).toFixed(2)} × unloaded p95 (c=1) ${unloadedP95.toFixed(1)} ms, ${(p95 / capacityP95).toFixed(2)} × p95 at capacity (closed loop) ${capacityP95.toFixed(1)} ms`);
+    if (selection.mode === "adaptive") {
+      console.log(`teacher share among admitted ${((100 * teacher) / Math.max(1, admitted.length)).toFixed(1)}% (requested ${selection.k}%), degraded ${((100 * admitted.filter((o) => o.degraded).length) / Math.max(1, admitted.length)).toFixed(1)}%`);
+    }
     console.log(`refused ${refused.length}: all 503 with Retry-After: ${refused.every((o) => o.retryAfter !== null)}; p95 time to refusal ${fmt(percentile(refused.map((o) => o.ms), 0.95))} ms`);
     console.log(`other answers ${other.length} (statuses: ${[...new Set(other.map((o) => o.status))].join(", ") || "none"}; 0 = no answer within ${HANG_MS / 1000} s or transport error)`);
     console.log(`/healthz during overload: p50 ${fmt(percentile(healthMs, 0.5))} ms, max ${fmt(Math.max(...healthMs))} ms over ${healthMs.length} probes`);
-    console.log(`service memory (RSS): ${rssBefore.toFixed(0)} MiB before, peak ${rssPeak.toFixed(0)} MiB, ${rssAfter.toFixed(0)} MiB after`);
+    console.log(`service memory (RSS): ${rssBefore.toFixed(0)} MiB before, peak ${rssPeak.toFixed(0)} MiB, ${rssAfter.toFixed(0)} MiB after\n`);
   } finally {
     await pool.close();
     await service.stop();
@@ -251,5 +254,7 @@ console.log(
   `service overhead p50 (round trip − pipeline time, c=1, student-only): ${overhead(on.get("student-only@1")!).toFixed(2)} ms batching on, ${overhead(off.get("student-only@1")!).toFixed(2)} ms batching off\n`,
 );
 
-const capacity = Math.max(...CONCURRENCIES.map((c) => on.get(`adaptive k=50@${c}`)!.imagesPerSecond));
-await overload(capacity, on.get("adaptive k=50@1")!.p95);
+for (const [name, selection] of MODES) {
+  const atCapacity = CONCURRENCIES.map((c) => on.get(`${name}@${c}`)!).reduce((best, cell) => (cell.imagesPerSecond > best.imagesPerSecond ? cell : best));
+  await overload(name, selection, atCapacity.imagesPerSecond, on.get(`${name}@1`)!.p95, atCapacity.p95);
+}

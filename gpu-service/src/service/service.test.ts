@@ -10,6 +10,7 @@ import {
   signatureHeaders,
   type InternalGenerateRequestInput,
 } from "@understudy/shared";
+import { encode } from "fast-png";
 import { parseSse, startTestService, TEST_SECRET, until, type TestService } from "./testing.js";
 
 /**
@@ -45,6 +46,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.shutdown();
 });
+
+/** A 2048×2048 gradient: small as PNG, but decoding and resizing it takes its worker a good while. */
+function largePngB64(): string {
+  const side = 2048;
+  const data = new Uint8Array(side * side * 3);
+  for (let i = 0; i < side * side; i++) data.fill(i % 251, i * 3, i * 3 + 3);
+  return Buffer.from(encode({ width: side, height: side, data, channels: 3, depth: 8 })).toString("base64");
+}
 
 async function errorOf(response: Response) {
   return ErrorBody.parse(await response.json()).error;
@@ -241,9 +250,11 @@ describe("faults", () => {
 
   it("fails only the request whose worker died, with a clean 500, and serves later requests on a replacement", async () => {
     const restartsBefore = await counter(service.metrics.workerRestarts);
-    // A teacher request of two 100-step images keeps the worker busy long enough to be caught running.
-    const running = service.call("POST", InternalPaths.generate, generation({ n: 2, selection: { mode: "teacher" }, steps: 100 }));
-    await until(() => service.pool.busyWorkers().length === 1, "the teacher request runs");
+    // An edit of a large image: its worker spends a while decoding it, in JavaScript. (A worker cut off inside
+    // an onnxruntime run would take the whole process down with it: onnxruntime-node finishes runs from a
+    // native thread, so no thread-level fault can be survived there.)
+    const running = service.call("POST", InternalPaths.edit, { ...generation(), image_b64: largePngB64() });
+    await until(() => service.pool.busyWorkers().length === 1, "the edit's image is being decoded");
     await service.pool.busyWorkers()[0]!.terminate();
     const failed = await running;
     expect(failed.status).toBe(500);

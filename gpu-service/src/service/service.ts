@@ -77,7 +77,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     await closed;
     clearInterval(sweep);
     clearTimeout(grace);
-    await pool.close();
+    await pool.close(config.shutdownGraceMs);
   }
 
   return { url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`, port, metrics, pool, ready, shutdown };

@@ -47,6 +47,7 @@ export class WorkerPool<T extends TaskMap, D = unknown, R = unknown> {
   readonly #busy = new Set<Slot>();
   readonly #waiting: Pending[] = [];
   readonly #availableListeners = new Set<() => void>();
+  #quietWaiters: Array<() => void> = [];
   #nextId = 1;
   #closing = false;
   #readyPayload: R | undefined;
@@ -94,10 +95,19 @@ export class WorkerPool<T extends TaskMap, D = unknown, R = unknown> {
     });
   }
 
-  /** Terminates every worker; tasks still waiting are refused. */
-  async close(): Promise<void> {
+  /**
+   * Refuses tasks still waiting, lets running ones finish (up to `graceMs`), then terminates every worker.
+   * Waiting matters: onnxruntime-node completes a run from a native thread, and a run whose worker was
+   * terminated under it aborts the whole process.
+   */
+  async close(graceMs = 30_000): Promise<void> {
     this.#closing = true;
     for (const task of this.#waiting.splice(0)) task.reject(new ApiError("overloaded", "The gpu-service shut down before this task started.", { retryAfterSeconds: 1 }));
+    if (this.#busy.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((resolve) => this.#quietWaiters.push(resolve)), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
     const slots = [...this.#idle.splice(0), ...this.#busy];
     this.#busy.clear();
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
@@ -138,6 +148,7 @@ export class WorkerPool<T extends TaskMap, D = unknown, R = unknown> {
     if (reply.type !== "reply" || !task || reply.id !== task.id) return;
     slot.task = null;
     this.#busy.delete(slot);
+    if (this.#busy.size === 0) for (const resolve of this.#quietWaiters.splice(0)) resolve();
     if (reply.ok) task.resolve({ value: reply.value, serviceMs: reply.serviceMs });
     else task.reject(deserializeError(reply.error));
     this.#release(slot);
