@@ -171,11 +171,14 @@ function showVerdict(score, threshold, decision) {
   $("verdict-text").textContent = threshold === null || threshold === undefined
     ? "Oracle score " + fixed(score) + " (no τ: not adaptive) → " + outcome
     : "Oracle score " + fixed(score) + (score < threshold ? " < " : " ≥ ") + "τ " + fixed(threshold) + " → " + outcome;
+  // Scores are not bounded to [0, 1]: the scale spans both values with a margin, so neither sits on an end.
   const low = Math.min(0, score, threshold ?? score);
   const high = Math.max(1, score, threshold ?? score);
-  const at = (v) => ((v - low) / (high - low)) * 100 + "%";
+  const margin = (high - low) * 0.08;
+  const at = (v) => ((v - low + margin) / (high - low + 2 * margin)) * 100 + "%";
   $("gauge-score").style.left = at(score);
   $("gauge-tau").hidden = threshold === null || threshold === undefined;
+  $("verdict").querySelector(".gauge").style.setProperty("--tau", threshold === null || threshold === undefined ? "0%" : at(threshold));
   if (threshold !== null && threshold !== undefined) $("gauge-tau").style.left = at(threshold);
 }
 

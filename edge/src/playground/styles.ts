@@ -60,7 +60,8 @@ figcaption { margin-top: .4rem; font-size: .9rem; }
 @keyframes pulse { 50% { opacity: .6; } }
 .verdict { margin: 1rem auto 0; max-width: 34rem; }
 .verdict p { margin: .4rem 0 0; text-align: center; }
-.gauge { position: relative; height: 10px; border-radius: 999px; background: linear-gradient(90deg, #5a3a12, #1d4d44); }
+/* Left of τ the teacher steps in, right of it the student's image is kept; --tau is set by the script. */
+.gauge { --tau: 0%; position: relative; height: 10px; border-radius: 999px; background: linear-gradient(90deg, #5a3a12 0 var(--tau), #1d4d44 var(--tau) 100%); }
 .gauge .tau { position: absolute; top: -5px; width: 2px; height: 20px; background: var(--text); }
 .gauge .score { position: absolute; top: -3px; width: 16px; height: 16px; margin-left: -8px; border-radius: 50%; background: var(--accent); box-shadow: 0 0 0 3px var(--card); }
 .facts { display: grid; grid-template-columns: repeat(3, 1fr); gap: .6rem 1rem; margin: 1.1rem 0 0; }
