@@ -7,6 +7,7 @@
 // gpu-service round trip the edge measured (its Server-Timing `gpu` entry).
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -87,6 +88,7 @@ async function main() {
     ]);
     for (let i = 0; i < 8; i++) keys.push((await admin(edgeUrl, credentials.admin_token, "POST", `/admin/tenants/bench-${i}/keys`, { tier: "pro", monthly_credits: 1e9 })).key);
     console.log(`edge benchmark — wrangler dev (workerd) on loopback, gpu-service: ${useReal ? `real, bundle ${bundleDir}` : "stand-in (no bundle or --standin)"}, ${N} requests per phase, ${GAP_MS} ms apart`);
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start (everything here shares those cores)`);
 
     for (let i = 0; i < 10; i++) await generate({ prompt: `warm-up ${i}`, mode: "student" });
 
