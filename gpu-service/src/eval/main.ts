@@ -1,9 +1,11 @@
 /**
  * `npm run eval [-- --bundle DIR --limit N --out DIR --threads N]`: the paper's comparison on the bundle's
  * held-out prompts through this pipeline, judged by the bundle's judge (never the oracle). Writes
- * eval.json, eval.md (table) and eval.svg (accuracy against mean UNet evaluations) into --out (docs/).
+ * eval.json, eval.md (table) and two plots of judge accuracy against mean UNet evaluations (eval.svg: share of
+ * attributes right; eval-all-right.svg: every attribute right) into --out (docs/).
+ * `--from eval.json` re-renders the table and plots from an earlier run without generating anything.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -22,30 +24,34 @@ const { values } = parseArgs({
     out: { type: "string", default: fileURLToPath(new URL("../../../docs", import.meta.url)) },
     threads: { type: "string" },
     batch: { type: "string", default: String(PAPER_PLAN.batchSize) },
+    from: { type: "string" },
   },
 });
-const dir = bundleDir(values.bundle);
-const pipeline = await AdaptivePipeline.load(dir, { withJudge: true, ...(values.threads !== undefined ? { intraOpThreads: Number(values.threads) } : {}) });
-const judge = pipeline.components.judge!;
-const judgeConfig = await readConfig(dir, join(dirname(pipeline.manifest.judge!.model), "config.json"), JudgeConfig);
-const rows = await readEvalSet(join(dir, "eval", "prompts.jsonl"), values.limit !== undefined ? Number(values.limit) : undefined);
-const plan = { ...PAPER_PLAN, batchSize: Number(values.batch) };
+async function runEval(): Promise<EvalReport> {
+  const dir = bundleDir(values.bundle);
+  const pipeline = await AdaptivePipeline.load(dir, { withJudge: true, ...(values.threads !== undefined ? { intraOpThreads: Number(values.threads) } : {}) });
+  const judge = pipeline.components.judge!;
+  const judgeConfig = await readConfig(dir, join(dirname(pipeline.manifest.judge!.model), "config.json"), JudgeConfig);
+  const rows = await readEvalSet(join(dir, "eval", "prompts.jsonl"), values.limit !== undefined ? Number(values.limit) : undefined);
+  const plan = { ...PAPER_PLAN, batchSize: Number(values.batch) };
+  const started = performance.now();
+  const results = await runExperiment(pipeline, judge, judgeConfig, rows, plan, (done, total) => {
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(`\reval: ${done}/${total} prompts, ${seconds.toFixed(0)} s, ~${((seconds / done) * (total - done)).toFixed(0)} s left `);
+  });
+  process.stderr.write("\n");
+  return {
+    bundle: { id: pipeline.info.id, version: pipeline.info.version },
+    prompts: rows.length,
+    configs: configurations(pipeline, results, plan),
+    studentVersusTeacher: studentVersusTeacher(pipeline, results),
+  };
+}
 
-const started = performance.now();
-const results = await runExperiment(pipeline, judge, judgeConfig, rows, plan, (done, total) => {
-  const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(`\reval: ${done}/${total} prompts, ${seconds.toFixed(0)} s, ~${((seconds / done) * (total - done)).toFixed(0)} s left `);
-});
-process.stderr.write("\n");
-
-const report: EvalReport = {
-  bundle: { id: pipeline.info.id, version: pipeline.info.version },
-  prompts: rows.length,
-  configs: configurations(pipeline, results, plan),
-  studentVersusTeacher: studentVersusTeacher(pipeline, results),
-};
+const report: EvalReport = values.from !== undefined ? (JSON.parse(await readFile(values.from, "utf8")) as EvalReport) : await runEval();
 await mkdir(values.out, { recursive: true });
 await writeFile(join(values.out, "eval.json"), `${JSON.stringify(report, null, 2)}\n`);
 await writeFile(join(values.out, "eval.md"), markdownTable(report));
-await writeFile(join(values.out, "eval.svg"), accuracyPlot(report));
+await writeFile(join(values.out, "eval.svg"), accuracyPlot(report, "attributeAccuracy"));
+await writeFile(join(values.out, "eval-all-right.svg"), accuracyPlot(report, "accuracy"));
 process.stdout.write(markdownTable(report));
