@@ -52,7 +52,9 @@ describe("gpu-service process", () => {
     await until(queued, "teacher work is queued");
     child.kill("SIGTERM");
 
-    const responses = await Promise.all(requests);
+    const responses = await Promise.all(requests).catch((error: Error) => {
+      throw new Error(`${error.message}; the service said:\n${output()}`);
+    });
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
     for (const response of responses) expect(InternalImagesResponse.parse(await response.json()).images).toHaveLength(2);
     const [code] = await exited;

@@ -68,14 +68,11 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   async function shutdown(): Promise<void> {
     draining = true;
     scheduler?.beginDrain();
+    // Stops listening and closes idle keep-alive connections; busy ones end after their response (Connection: close).
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     await scheduler?.idle();
-    // Answered keep-alive connections would hold `close` open; close each as soon as it falls idle.
-    const sweep = setInterval(() => server.closeIdleConnections(), 20);
-    server.closeIdleConnections();
     await closed;
-    clearInterval(sweep);
     clearTimeout(grace);
     await pool.close(config.shutdownGraceMs);
   }

@@ -3,6 +3,7 @@ import { edgeSignature, type EdgeSignatureOptions } from "../auth/edge-signature
 import type { ServiceMetrics } from "../monitoring/metrics.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
 import { renderError, renderNotFound } from "./errors.js";
+import { closeConnectionsWhileDraining } from "./middleware/close-connections-while-draining.js";
 import { httpMetrics } from "./middleware/http-metrics.js";
 import { limitBody } from "./middleware/limit-body.js";
 import { refuseWhileDraining } from "./middleware/refuse-while-draining.js";
@@ -26,6 +27,7 @@ export function createApp(deps: AppDependencies) {
   app.onError(renderError);
   app.notFound(renderNotFound);
   app.use(httpMetrics(deps.metrics));
+  app.use(closeConnectionsWhileDraining(deps.readiness.draining));
   app.route("/", healthRoutes(deps.readiness, deps.metrics));
 
   app.use("/internal/*", refuseWhileDraining(deps.readiness.draining));

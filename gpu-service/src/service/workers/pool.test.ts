@@ -1,6 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { WorkerPool } from "./pool.js";
 import type { EchoTasks } from "./fixtures/echo-worker.js";
+
+// Worker threads start slowly on a busy machine (each compiles its TypeScript).
+vi.setConfig({ testTimeout: 30_000 });
 
 const entry = new URL("./fixtures/echo-worker.ts", import.meta.url);
 const pools: WorkerPool<EchoTasks>[] = [];
