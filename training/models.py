@@ -240,6 +240,10 @@ class UNet(nn.Module):
         te = ch[0] * 4
         self.temb = nn.Sequential(nn.Conv2d(ch[0], te, 1), nn.SiLU(), nn.Conv2d(te, te, 1))
         self.cin = conv(zc, ch[0])
+        # learned absolute-position embeddings per level (zero-initialised): convolutions alone hardly know where
+        # "top left" is; ties the UNet to the native 16x16 latent size
+        self.pos = nn.ParameterList([nn.Parameter(torch.zeros(1, c, 16 >> i, 16 >> i))
+                                    for i, c in enumerate((ch[0],) + tuple(ch[:-1]))])
         self.down = nn.ModuleList()
         self.downs = nn.ModuleList()
         c = ch[0]
@@ -272,7 +276,7 @@ class UNet(nn.Module):
         h = self.cin(sample)
         hs = [h]
         for i, b in enumerate(self.down):
-            h = b(h, t, ctx)
+            h = b(h + self.pos[i], t, ctx)
             hs.append(h)
             if i < len(self.downs):
                 h = self.downs[i](h)

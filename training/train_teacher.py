@@ -45,9 +45,14 @@ def main():
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     step = 0
     if st:
-        te.load_state_dict(st["te"]); unet.load_state_dict(st["unet"])
-        ema_te.load_state_dict(st["ema_te"]); ema_unet.load_state_dict(st["ema_unet"])
-        opt.load_state_dict(st["opt"]); step = st["step"]
+        te.load_state_dict(st["te"]); ema_te.load_state_dict(st["ema_te"])
+        missing = unet.load_state_dict(st["unet"], strict=False).missing_keys
+        ema_unet.load_state_dict(st["ema_unet"], strict=False)
+        if missing:  # checkpoint from before the position embeddings were added: fresh optimizer state
+            log("resuming without optimizer state; new parameters:", missing)
+        else:
+            opt.load_state_dict(st["opt"])
+        step = st["step"]
     g = torch.Generator().manual_seed(args.seed + step)
     rng = random.Random(args.seed * 7919 + step)
     empty = torch.tensor(encode(""))
