@@ -94,12 +94,13 @@ export async function runExperiment(
   config: JudgeConfig,
   rows: readonly EvalRow[],
   plan: ExperimentPlan,
-  onProgress?: (done: number, total: number) => void,
+  /** Called after every batch with the results so far (a long run can be reported before it ends). */
+  onProgress?: (done: number, total: number, results: readonly PromptResults[]) => void | Promise<void>,
 ): Promise<PromptResults[]> {
   const results: PromptResults[] = [];
   for (let start = 0; start < rows.length; start += plan.batchSize) {
     results.push(...(await runBatch(pipeline, judge, config, plan, rows.slice(start, start + plan.batchSize))));
-    onProgress?.(results.length, rows.length);
+    await onProgress?.(results.length, rows.length, results);
   }
   return results;
 }

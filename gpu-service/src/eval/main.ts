@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { readConfig } from "../bundle/bundle.js";
 import { bundleDir } from "../cli/bundle-path.js";
 import { AdaptivePipeline } from "../pipelines/adaptive.js";
-import { configurations, PAPER_PLAN, runExperiment, studentVersusTeacher } from "./experiment.js";
+import { configurations, PAPER_PLAN, runExperiment, studentVersusTeacher, type PromptResults } from "./experiment.js";
 import { readEvalSet } from "./prompt-set.js";
 import { accuracyPlot, markdownTable, type EvalReport } from "./report.js";
 import { JudgeConfig } from "./verdicts.js";
@@ -27,6 +27,15 @@ const { values } = parseArgs({
     from: { type: "string" },
   },
 });
+async function writeReport(report: EvalReport): Promise<void> {
+  await mkdir(values.out, { recursive: true });
+  await writeFile(join(values.out, "eval.json"), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(values.out, "eval.md"), markdownTable(report));
+  await writeFile(join(values.out, "eval.svg"), accuracyPlot(report, "attributeAccuracy"));
+  await writeFile(join(values.out, "eval-all-right.svg"), accuracyPlot(report, "accuracy"));
+}
+
+/** Generates and judges everything, rewriting the report after every batch over the prompts done so far. */
 async function runEval(): Promise<EvalReport> {
   const dir = bundleDir(values.bundle);
   const pipeline = await AdaptivePipeline.load(dir, { withJudge: true, ...(values.threads !== undefined ? { intraOpThreads: Number(values.threads) } : {}) });
@@ -34,24 +43,22 @@ async function runEval(): Promise<EvalReport> {
   const judgeConfig = await readConfig(dir, join(dirname(pipeline.manifest.judge!.model), "config.json"), JudgeConfig);
   const rows = await readEvalSet(join(dir, "eval", "prompts.jsonl"), values.limit !== undefined ? Number(values.limit) : undefined);
   const plan = { ...PAPER_PLAN, batchSize: Number(values.batch) };
-  const started = performance.now();
-  const results = await runExperiment(pipeline, judge, judgeConfig, rows, plan, (done, total) => {
-    const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(`\reval: ${done}/${total} prompts, ${seconds.toFixed(0)} s, ~${((seconds / done) * (total - done)).toFixed(0)} s left `);
-  });
-  process.stderr.write("\n");
-  return {
+  const reportOn = (results: readonly PromptResults[]): EvalReport => ({
     bundle: { id: pipeline.info.id, version: pipeline.info.version },
-    prompts: rows.length,
+    prompts: results.length,
     configs: configurations(pipeline, results, plan),
     studentVersusTeacher: studentVersusTeacher(pipeline, results),
-  };
+  });
+  const started = performance.now();
+  const results = await runExperiment(pipeline, judge, judgeConfig, rows, plan, async (done, total, sofar) => {
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(`\reval: ${done}/${total} prompts, ${seconds.toFixed(0)} s, ~${((seconds / done) * (total - done)).toFixed(0)} s left `);
+    await writeReport(reportOn(sofar));
+  });
+  process.stderr.write("\n");
+  return reportOn(results);
 }
 
 const report: EvalReport = values.from !== undefined ? (JSON.parse(await readFile(values.from, "utf8")) as EvalReport) : await runEval();
-await mkdir(values.out, { recursive: true });
-await writeFile(join(values.out, "eval.json"), `${JSON.stringify(report, null, 2)}\n`);
-await writeFile(join(values.out, "eval.md"), markdownTable(report));
-await writeFile(join(values.out, "eval.svg"), accuracyPlot(report, "attributeAccuracy"));
-await writeFile(join(values.out, "eval-all-right.svg"), accuracyPlot(report, "accuracy"));
+await writeReport(report);
 process.stdout.write(markdownTable(report));
