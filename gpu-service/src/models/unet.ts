@@ -31,6 +31,8 @@ export class Unet {
   readonly takesTimestepCond: boolean;
   /** Its declared width when static (else the manifest's `timestep_cond_dim` decides). */
   readonly timestepCondDim: number | null;
+  /** Timestep tensors by "timestep×batch": a schedule has a few dozen values, reused by every run. */
+  private readonly timesteps = new Map<string, ort.Tensor>();
 
   constructor(readonly model: OnnxModel) {
     this.sampleMeta = model.expectType("sample", FLOAT_TYPES);
@@ -59,10 +61,17 @@ export class Unet {
       const feeds = {
         ...fixed,
         sample: floatTensor(this.sampleMeta, sample.data, sample.dims),
-        timestep: timestepTensor(this.timestepMeta, timestep, sample.dims[0] ?? 1),
+        timestep: this.timestepTensor(timestep, sample.dims[0] ?? 1),
       };
       return floatOutput(this.model, await this.model.run(feeds), this.output).data;
     };
+  }
+
+  private timestepTensor(timestep: number, batch: number): ort.Tensor {
+    const key = `${timestep}×${batch}`;
+    let tensor = this.timesteps.get(key);
+    if (!tensor) this.timesteps.set(key, (tensor = timestepTensor(this.timestepMeta, timestep, batch)));
+    return tensor;
   }
 }
 
