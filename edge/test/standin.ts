@@ -10,6 +10,7 @@ import {
   type BundleInfo,
   type InternalImage,
   type InternalImagesResponse,
+  type StageEvent,
 } from "@understudy/shared";
 
 /**
@@ -33,7 +34,17 @@ export const STANDIN_BUNDLE: BundleInfo = {
 /** A valid 1×1 PNG; the edge never decodes pixels. */
 export const TINY_PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
-export type StandinBehaviour = "ok" | "down" | "overloaded" | "teacher_overloaded" | "slow" | "rejects_image";
+export type StandinBehaviour =
+  | "ok"
+  | "down"
+  | "overloaded"
+  | "teacher_overloaded"
+  | "slow"
+  | "rejects_image"
+  /** Streams the preview and verdict, then an `error` event instead of the final image. */
+  | "stream_error"
+  /** Streams the preview and verdict, then ends the body without `done`. */
+  | "stream_breaks";
 
 export class StandinGpuService {
   behaviour: StandinBehaviour = "ok";
@@ -45,6 +56,8 @@ export class StandinGpuService {
   readonly downOrigins = new Set<string>();
   /** Signed requests rejected (should stay 0: the edge always signs). */
   rejected = 0;
+  /** While set, a streamed answer waits on it after the verdict, so a test can see what arrived before the final image. */
+  holdFinal: Promise<void> | null = null;
 
   constructor(
     readonly secret: string,
@@ -57,6 +70,7 @@ export class StandinGpuService {
     this.downOrigins.clear();
     this.calls.clear();
     this.rejected = 0;
+    this.holdFinal = null;
   }
 
   count(path: string): number {
@@ -106,7 +120,28 @@ export class StandinGpuService {
       bundle: { id: this.bundle.id, version: this.bundle.version },
       images: Array.from({ length: request.n }, (_, i) => this.image(request, (request.seed + i) % 2 ** 32, path === InternalPaths.edit)),
     };
-    return Response.json(answer);
+    return request.stream ? this.stageEvents(answer) : Response.json(answer);
+  }
+
+  /** The service's SSE framing (hono's writeSSE): `event: <name>` and the whole event as JSON in `data:`. */
+  private stageEvents(answer: InternalImagesResponse): Response {
+    const { readable, writable } = new TransformStream<string, string>();
+    const writer = writable.getWriter();
+    const send = (event: StageEvent) => writer.write(`event: ${event.event}\ndata: ${JSON.stringify(event)}\n\n`);
+    const play = async () => {
+      for (const [index, image] of answer.images.entries()) {
+        await send({ event: "preview", index, png_b64: image.png_b64, seed: image.seed });
+        const decision = image.route === "student" ? "keep" : image.route === "regenerated" ? "regenerate" : "refine";
+        if (image.oracle_score !== null) await send({ event: "verdict", index, oracle_score: image.oracle_score, threshold: image.threshold, decision });
+        if (this.behaviour === "stream_error") return send({ event: "error", code: "internal_error", message: "The teacher failed." });
+        if (this.behaviour === "stream_breaks") return;
+        await this.holdFinal;
+        await send({ event: "final", index, image });
+      }
+      await send({ event: "done", response: answer });
+    };
+    void play().finally(() => writer.close());
+    return new Response(readable.pipeThrough(new TextEncoderStream()), { headers: { "Content-Type": "text/event-stream" } });
   }
 
   /** Deterministic oracle score in [0, 1) from prompt and seed, so adaptive routing is reproducible. */

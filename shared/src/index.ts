@@ -8,3 +8,4 @@ export * from "./credits.js";
 export * from "./signing.js";
 export * from "./digest.js";
 export * from "./usage.js";
+export * from "./stream.js";

@@ -102,16 +102,20 @@ export const InternalImagesResponse = z.object({
 });
 export type InternalImagesResponse = z.infer<typeof InternalImagesResponse>;
 
+/** The oracle's verdict on one student image; the edge relays it to the public stream unchanged. */
+export const VerdictEvent = z.object({
+  event: z.literal("verdict"),
+  index: z.number().int(),
+  oracle_score: z.number(),
+  threshold: z.number().nullable(),
+  decision: z.enum(["keep", "refine", "regenerate", "degraded"]),
+});
+export type VerdictEvent = z.infer<typeof VerdictEvent>;
+
 /** Server-sent stage events of a streamed request, in the order they are emitted per image. */
 export const StageEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("preview"), index: z.number().int(), png_b64: z.string(), seed: Seed }),
-  z.object({
-    event: z.literal("verdict"),
-    index: z.number().int(),
-    oracle_score: z.number(),
-    threshold: z.number().nullable(),
-    decision: z.enum(["keep", "refine", "regenerate", "degraded"]),
-  }),
+  VerdictEvent,
   z.object({ event: z.literal("final"), index: z.number().int(), image: InternalImage }),
   z.object({ event: z.literal("done"), response: InternalImagesResponse }),
   z.object({ event: z.literal("error"), code: z.string(), message: z.string() }),

@@ -48,6 +48,27 @@ function pickOrigin(origins: string[], attempt: number, offset: number): string 
 
 let rotation = 0;
 
+/** How an accepted answer's body becomes the value; null when it is not what the contract promises. */
+export type Receive<T> = (response: Response) => Promise<T | null>;
+
+/** A JSON body, validated against the contract's schema. */
+export const receiveJson =
+  <T>(schema: z.ZodType<T>): Receive<T> =>
+  async (response) => {
+    const parsed = schema.safeParse(await response.json().catch(() => null));
+    return parsed.success ? parsed.data : null;
+  };
+
+/**
+ * A `stream: true` answer: the open body, for the caller to read as the stage events arrive. The call's
+ * deadline keeps running while it is read (the fetch's abort signal covers the body too).
+ */
+export const receiveEventStream: Receive<ReadableStream<Uint8Array>> = async (response) => {
+  if (response.body && response.headers.get("Content-Type")?.startsWith("text/event-stream")) return response.body;
+  await response.body?.cancel();
+  return null;
+};
+
 /**
  * A refusal from the gpu-service. The edge validated the request already, so a 400/413 means input only the
  * model can judge (an image it cannot decode): the caller's to fix, passed on as a 4xx with the service's
@@ -64,7 +85,7 @@ async function upstreamError(response: Response): Promise<ApiError> {
   return new ApiError("internal_error", `The image service refused the request (${error?.message ?? `status ${response.status}`}); nothing was charged.`);
 }
 
-async function attempt<T>(origin: string, call: GpuCall, secret: string, schema: z.ZodType<T>): Promise<GpuAnswer<T> | AttemptFailure> {
+async function attempt<T>(origin: string, call: GpuCall, secret: string, receive: Receive<T>): Promise<GpuAnswer<T> | AttemptFailure> {
   const breaker = breakerFor(origin);
   const headers = {
     ...(await signatureHeaders(secret, { method: call.method, path: call.path, body: call.body ?? "" })),
@@ -87,16 +108,21 @@ async function attempt<T>(origin: string, call: GpuCall, secret: string, schema:
   }
   breaker.succeeded();
   if (!response.ok) return { retryable: false, error: await upstreamError(response) };
-  const parsed = schema.safeParse(await response.json().catch(() => null));
-  if (!parsed.success) return { retryable: false, error: new ApiError("internal_error", "The image service answered in an unexpected shape; nothing was charged.") };
-  return { value: parsed.data, origin, elapsedMs: performance.now() - started };
+  const value = await receive(response);
+  if (value === null) return { retryable: false, error: new ApiError("internal_error", "The image service answered in an unexpected shape; nothing was charged.") };
+  return { value, origin, elapsedMs: performance.now() - started };
 }
 
 /**
  * One signed call to the gpu-service: bounded attempts across origins with jittered backoff on connection
  * errors and 503s, circuit breakers skipping dead origins, and one deadline over all of it.
  */
-export async function callGpu<T>(config: EdgeConfig, secret: string, call: GpuCall, schema: z.ZodType<T>): Promise<GpuAnswer<T>> {
+export function callGpu<T>(config: EdgeConfig, secret: string, call: GpuCall, schema: z.ZodType<T>): Promise<GpuAnswer<T>> {
+  return callGpuWith(config, secret, call, receiveJson(schema));
+}
+
+/** `callGpu` with the body read by `receive`: retries and failover happen only before the answer is accepted. */
+export async function callGpuWith<T>(config: EdgeConfig, secret: string, call: GpuCall, receive: Receive<T>): Promise<GpuAnswer<T>> {
   if (config.origins.length === 0) throw unavailable(30);
   const offset = rotation++;
   let lastError = unavailable(1);
@@ -107,7 +133,7 @@ export async function callGpu<T>(config: EdgeConfig, secret: string, call: GpuCa
       throw lastError.code === "overloaded" ? lastError : unavailable(Math.max(1, Math.ceil(waitMs / 1000)));
     }
     if (Date.now() >= call.deadlineAt) throw timedOut();
-    const outcome = await attempt(origin, call, secret, schema);
+    const outcome = await attempt(origin, call, secret, receive);
     if ("value" in outcome) return outcome;
     if (!outcome.retryable) throw outcome.error;
     lastError = outcome.error;

@@ -9,7 +9,7 @@ import {
 } from "@understudy/shared";
 import type { Caller, Env } from "../env.js";
 import { edgeConfig } from "../config.js";
-import { BundleMismatch, callGpu } from "../gpu/client.js";
+import { BundleMismatch, callGpuWith, receiveJson, type GpuAnswer, type Receive } from "../gpu/client.js";
 import { currentBundle, forgetBundle } from "../gpu/bundle.js";
 import { readCached, writeCached, type CachedImage } from "../cache/imageCache.js";
 import { SingleFlight } from "../cache/singleflight.js";
@@ -47,7 +47,7 @@ const flights = new SingleFlight<Outcome>();
 const insufficientCredits = (remaining: number, needed: number) =>
   new ApiError("insufficient_credits", `Your credits for this month are used up: this request needs up to ${needed}, ${remaining} remain. Ask for fewer images, fewer steps or a faster quality, or wait for next month.`);
 
-function explain(image: InternalImage, imposed: DegradedReason | null): ImageExplanation {
+export function explain(image: InternalImage, imposed: DegradedReason | null): ImageExplanation {
   const degraded = image.degraded || imposed !== null;
   return {
     seed: image.seed,
@@ -72,14 +72,18 @@ function settlementOf(images: ProducedImage[]): Settlement {
   };
 }
 
-async function callService(ctx: JobContext, plan: ImagePlan) {
+/** How the service's answer is read: one JSON body, or (stream: true) its stage events. */
+export type Answer<T> = { stream: boolean; receive: Receive<T> };
+const jsonAnswer: Answer<InternalImagesResponse> = { stream: false, receive: receiveJson(InternalImagesResponse) };
+
+async function callService<T>(ctx: JobContext, plan: ImagePlan, answer: Answer<T>): Promise<GpuAnswer<T>> {
   const config = edgeConfig(ctx.env);
   const deadlineAt = Date.now() + config.deadlineMs;
   // The service gets most of the deadline, so it can skip the teacher (degraded) before the edge gives up.
-  const body = JSON.stringify({ ...plan.internal, request_id: ctx.requestId, deadline_ms: deadlineAt - 250 });
+  const body = JSON.stringify({ ...plan.internal, stream: answer.stream, request_id: ctx.requestId, deadline_ms: deadlineAt - 250 });
   const path = plan.kind === "edit" ? InternalPaths.edit : InternalPaths.generate;
   try {
-    return await callGpu(config, ctx.env.GPU_SERVICE_SECRET, { method: "POST", path, body, requestId: ctx.requestId, deadlineAt }, InternalImagesResponse);
+    return await callGpuWith(config, ctx.env.GPU_SERVICE_SECRET, { method: "POST", path, body, requestId: ctx.requestId, deadlineAt }, answer.receive);
   } catch (error) {
     if (error instanceof BundleMismatch) forgetBundle();
     throw error;
@@ -87,17 +91,17 @@ async function callService(ctx: JobContext, plan: ImagePlan) {
 }
 
 /** Calls the service; when the teacher's side is overloaded, falls back to the student's image, marked degraded. */
-async function callWithFallback(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo) {
+export async function callWithFallback<T>(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo, answer: Answer<T>) {
   try {
-    return { answer: await callService(ctx, plan), reason: null };
+    return { answer: await callService(ctx, plan, answer), reason: null };
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== "overloaded" || plan.mode === "student") throw error;
-    return { answer: await callService(ctx, studentOnly(plan, bundle)), reason: "teacher_unavailable" as const };
+    return { answer: await callService(ctx, studentOnly(plan, bundle), answer), reason: "teacher_unavailable" as const };
   }
 }
 
 /** Reserves the worst case; a tier that degrades on low credits gets a student-only plan rather than a 402. */
-async function reserve(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo) {
+export async function reserve(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo) {
   const { budget, tier } = ctx.caller;
   const first = await budget.reserve(ctx.requestId, plan.worstCase);
   if (first.ok) return { plan, reservation: first.reservation, reason: null };
@@ -117,28 +121,40 @@ function cacheImages(ctx: JobContext, plan: ImagePlan, outcome: Pick<Outcome, "i
   outcome.images.forEach((image, i) => ctx.waitUntil(writeCached(ctx.env.IMAGES, plan.cacheKeys[i]!, image)));
 }
 
-/**
- * A miss: reserve the worst case, call, settle to what was spent, refund everything if the call fails.
- * The settlement is sent before the response leaves but not awaited: until it lands the reservation still
- * holds the (larger) worst case, so nothing can overspend meanwhile, and the charge is the same rule the
- * object applies (what was spent, never more than was reserved).
- */
-async function compute(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo): Promise<Outcome> {
-  const reserved = await ctx.time("reserve", () => reserve(ctx, plan, bundle));
-  let outcome: Omit<Outcome, "charged">;
+export type Reserved = Awaited<ReturnType<typeof reserve>>;
+
+/** Runs `work`; if it fails, the whole reservation goes back before the error does. */
+export async function refundOnFailure<T>(ctx: JobContext, reserved: Reserved, work: () => Promise<T>): Promise<T> {
   try {
-    const { answer, reason } = await callWithFallback(ctx, reserved.plan, bundle);
-    const imposed = reserved.reason ?? reason;
-    const images = answer.value.images.map((image) => ({ png: bytesFromBase64(image.png_b64), explanation: explain(image, imposed) }));
-    outcome = { plan, images, bundle: answer.value.bundle, gpuMs: answer.elapsedMs };
+    return await work();
   } catch (error) {
     await ctx.caller.budget.refund(reserved.reservation);
     throw error;
   }
-  const settlement = settlementOf(outcome.images);
+}
+
+/**
+ * The service's complete answer: settle to what was spent, cache it, report the charge. The settlement is
+ * sent but not awaited: until it lands the reservation still holds the (larger) worst case, so nothing can
+ * overspend meanwhile, and the charge is the same rule the object applies (what was spent, never more than
+ * was reserved).
+ */
+export function settle(ctx: JobContext, plan: ImagePlan, reserved: Reserved, answer: InternalImagesResponse, imposed: DegradedReason | null, gpuMs: number | null): Outcome {
+  const images = answer.images.map((image) => ({ png: bytesFromBase64(image.png_b64), explanation: explain(image, imposed) }));
+  const settlement = settlementOf(images);
   ctx.waitUntil(ctx.caller.budget.settle(reserved.reservation, settlement));
+  const outcome = { plan, images, bundle: answer.bundle, gpuMs };
   cacheImages(ctx, plan, outcome);
   return { ...outcome, charged: chargeFor(settlement, reserved.plan.worstCase) };
+}
+
+/** A miss: reserve the worst case, call, settle to what was spent, refund everything if the call fails. */
+async function compute(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo): Promise<Outcome> {
+  const reserved = await ctx.time("reserve", () => reserve(ctx, plan, bundle));
+  return refundOnFailure(ctx, reserved, async () => {
+    const { answer, reason } = await callWithFallback(ctx, reserved.plan, bundle, jsonAnswer);
+    return settle(ctx, plan, reserved, answer.value, reserved.reason ?? reason, answer.elapsedMs);
+  });
 }
 
 function fromCache(ctx: JobContext, plan: ImagePlan, images: CachedImage[]): Outcome {
@@ -152,22 +168,42 @@ function fromCache(ctx: JobContext, plan: ImagePlan, images: CachedImage[]): Out
   };
 }
 
+/** A request the cache could not answer: what to compute, and the single-flight key to compute it under. */
+export interface Miss {
+  plan: ImagePlan;
+  bundle: BundleInfo;
+  /** Null when it must not be shared: unseeded, or a retry after the shared computation failed. */
+  flightKey: string | null;
+}
+
 /**
- * The life of an image request: plan it against the tier and the bundle; answer seeded requests from the
- * cache when every image is there; join an identical request already in flight; otherwise compute it.
+ * Plans a request against the tier and the bundle; answers seeded requests from the cache when every image
+ * is there, or from an identical request already in flight; otherwise says what to compute.
  */
-export async function produceImages(ctx: JobContext, job: ImageJob): Promise<Outcome> {
+export async function lookUp(ctx: JobContext, job: ImageJob): Promise<{ outcome: Outcome } | { miss: Miss }> {
   const bundle = await ctx.time("bundle", () => currentBundle(ctx.env, ctx.requestId, ctx.waitUntil));
   const plan = await planImages(ctx.caller.tier, bundle, job);
-  if (!plan.seeded) return compute(ctx, plan, bundle);
+  if (!plan.seeded) return { miss: { plan, bundle, flightKey: null } };
   const cached = await ctx.time("cache", () => readCached(ctx.env.IMAGES, plan.cacheKeys));
-  if (cached) return fromCache(ctx, plan, cached);
+  if (cached) return { outcome: fromCache(ctx, plan, cached) };
   const flightKey = plan.cacheKeys.join(",");
   const running = flights.running(flightKey);
-  if (!running) return flights.run(flightKey, () => compute(ctx, plan, bundle));
+  if (!running) return { miss: { plan, bundle, flightKey } };
   // Someone is computing exactly this: share their images as a free hit. If they failed (perhaps for a
   // reason of their own tenant, like credits) or got degraded images, compute ours separately.
   const shared = await running.catch(() => null);
-  if (shared && shared.images.every(({ explanation }) => !explanation.degraded)) return fromCache(ctx, plan, shared.images);
-  return compute(ctx, plan, bundle);
+  if (shared && shared.images.every(({ explanation }) => !explanation.degraded)) return { outcome: fromCache(ctx, plan, shared.images) };
+  return { miss: { plan, bundle, flightKey: null } };
+}
+
+/** Computes a miss, as the one computation identical requests in this isolate join when it may be shared. */
+export function inFlight(miss: Miss, work: () => Promise<Outcome>): Promise<Outcome> {
+  return miss.flightKey === null ? work() : flights.run(miss.flightKey, work);
+}
+
+/** The life of a plain (not streamed) image request. */
+export async function produceImages(ctx: JobContext, job: ImageJob): Promise<Outcome> {
+  const found = await lookUp(ctx, job);
+  if ("outcome" in found) return found.outcome;
+  return inFlight(found.miss, () => compute(ctx, found.miss.plan, found.miss.bundle));
 }

@@ -4,7 +4,7 @@ import type { JobContext, Outcome, ProducedImage } from "./generate.js";
 import { base64FromBytes } from "./png.js";
 
 /** `url` images are stored for the caller's tenant and linked; `b64_json` images travel inline. */
-async function imageData(ctx: JobContext, image: ProducedImage, format: Outcome["plan"]["responseFormat"], origin: string): Promise<ImageData> {
+export async function imageData(ctx: JobContext, image: ProducedImage, format: Outcome["plan"]["responseFormat"], origin: string): Promise<ImageData> {
   if (format === "b64_json") return { b64_json: base64FromBytes(image.png), understudy: image.explanation };
   const id = newImageId();
   await storeImage(ctx.env.IMAGES, ctx.caller.tenant, id, image.png);
@@ -12,7 +12,11 @@ async function imageData(ctx: JobContext, image: ProducedImage, format: Outcome[
 }
 
 export async function imagesResponse(ctx: JobContext, outcome: Outcome, origin: string): Promise<ImagesResponse> {
-  const data = await Promise.all(outcome.images.map((image) => imageData(ctx, image, outcome.plan.responseFormat, origin)));
+  return imagesEnvelope(ctx, outcome, await Promise.all(outcome.images.map((image) => imageData(ctx, image, outcome.plan.responseFormat, origin))));
+}
+
+/** The response around images already shaped (a stream shapes each as it arrives). */
+export function imagesEnvelope(ctx: JobContext, outcome: Outcome, data: ImageData[]): ImagesResponse {
   return {
     created: Math.floor(Date.now() / 1000),
     data,

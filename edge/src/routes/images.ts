@@ -1,16 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { endTime, setMetric, startTime } from "hono/timing";
-import { ApiError, GenerationRequest, ImagesResponse } from "@understudy/shared";
+import { ApiError, GenerationRequest, ImageStreamEvent, ImagesResponse } from "@understudy/shared";
 import type { AppEnv } from "../env.js";
 import { produceImages, type JobContext } from "../images/generate.js";
 import type { ImageJob } from "../images/plan.js";
 import { imagesResponse } from "../images/respond.js";
+import { EVENT_STREAM_HEADERS, streamImages } from "../images/stream.js";
 import { EditForm, editJob } from "../images/upload.js";
 import { IMAGE_ID, loadImage } from "../cache/imageStore.js";
 import { bearer, commonErrors, generationErrors, router } from "./openapi.js";
 
-const imagesAnswer = { description: "The images, each with what it cost and why it looks as it does.", content: { "application/json": { schema: ImagesResponse } } };
+const imagesAnswer = {
+  description: "The images, each with what it cost and why it looks as it does. With `stream: true`, server-sent events: `preview`, `verdict` and `final` per image, then `done` with this same body (or `error`, and nothing is charged).",
+  content: { "application/json": { schema: ImagesResponse }, "text/event-stream": { schema: ImageStreamEvent } },
+};
 
 const generations = createRoute({
   method: "post",
@@ -64,22 +68,34 @@ function jobContext(c: Context<AppEnv>): JobContext {
   };
 }
 
-/** Progressive delivery (server-sent stage events) arrives with the playground work; say so plainly. */
-function refuseStreaming(stream: boolean): void {
-  if (stream) throw new ApiError("invalid_value", "stream: streaming is not available on this endpoint yet; send stream: false.", { param: "stream" });
+/**
+ * Idempotency-Key replays the stored body of the first answer, and a stream has none to store (its events
+ * are the answer as it happened). Refused rather than half-honoured; a seeded stream retried is free anyway.
+ */
+function refuseIdempotentStream(c: Context<AppEnv>): void {
+  if (c.req.header("Idempotency-Key") === undefined) return;
+  throw new ApiError(
+    "invalid_value",
+    "Idempotency-Key: not supported with stream: true (a stream cannot be replayed). Drop the header and retry with the same seed (a repeat is free from the cache), or send stream: false to keep the key.",
+    { param: "Idempotency-Key" },
+  );
 }
 
 async function answer(c: Context<AppEnv>, job: ImageJob) {
-  refuseStreaming(job.request.stream);
   const ctx = jobContext(c);
+  const origin = new URL(c.req.url).origin;
+  if (job.request.stream) {
+    refuseIdempotentStream(c);
+    return c.body(await streamImages(ctx, job, origin), 200, EVENT_STREAM_HEADERS);
+  }
   const outcome = await produceImages(ctx, job);
   if (outcome.gpuMs !== null) setMetric(c, "gpu", outcome.gpuMs, "gpu-service round trip");
-  return imagesResponse(ctx, outcome, new URL(c.req.url).origin);
+  return c.json(await imagesResponse(ctx, outcome, origin), 200);
 }
 
 export const images = router()
-  .openapi(generations, async (c) => c.json(await answer(c, { kind: "generate", request: c.req.valid("json") }), 200))
-  .openapi(edits, async (c) => c.json(await answer(c, await editJob(c.req.valid("form"))), 200))
+  .openapi(generations, async (c) => answer(c, { kind: "generate", request: c.req.valid("json") }))
+  .openapi(edits, async (c) => answer(c, await editJob(c.req.valid("form"))))
   .openapi(imageById, async (c) => {
     const { id } = c.req.valid("param");
     const notFound = new ApiError("not_found", "id: no image with this id belongs to your tenant.", { param: "id" });

@@ -68,12 +68,6 @@ describe("validation: every bad input is a 4xx naming the problem", () => {
     expect(await errorOf(response)).toMatchObject({ code: "payload_too_large", param: "body" });
   });
 
-  it("generations: stream is refused plainly until streaming lands", async () => {
-    const response = await generate(key, { prompt: "p", stream: true });
-    expect(response.status).toBe(400);
-    expect(await errorOf(response)).toMatchObject({ param: "stream" });
-  });
-
   const png = () => new Blob([bytesFromBase64(TINY_PNG_B64)], { type: "image/png" });
 
   it("edits: a PNG upload with form fields works", async () => {
