@@ -36,8 +36,8 @@ const generations = () => standin.count(InternalPaths.generate);
  * "a blue triangle" scores below τ = 0.5 (pro, balanced: k = 50) on the stand-in's oracle for these seeds, so
  * the teacher refines it. Each test takes its own seed: the image cache is shared by content, not by tenant.
  */
-const REFINED_SEEDS = [10, 12, 13, 14, 18, 20, 21] as const;
-const refined = (seed: (typeof REFINED_SEEDS)[number]) => ({ prompt: "a blue triangle", seed, quality: "balanced", response_format: "b64_json", stream: true }) as const;
+type RefinedSeed = 10 | 12 | 13 | 14 | 18 | 20 | 21;
+const refined = (seed: RefinedSeed) => ({ prompt: "a blue triangle", seed, quality: "balanced", response_format: "b64_json", stream: true }) as const;
 
 describe("stream: true", () => {
   beforeEach(installStandin);

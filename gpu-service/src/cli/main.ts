@@ -1,13 +1,16 @@
 import { ApiError } from "@understudy/shared";
 import { CALIBRATE_USAGE, calibrateCommand } from "./calibrate.js";
 import { GENERATE_USAGE, generateCommand } from "./generate.js";
+import { REMOTE_USAGE, keysCommand, remoteGenerateCommand, wantsEndpoint } from "./remote.js";
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
-  generate: generateCommand,
+  // With --endpoint the image is made by a deployment (through its edge), not by the bundle on this machine.
+  generate: (args) => (wantsEndpoint(args) ? remoteGenerateCommand(args) : generateCommand(args)),
   calibrate: calibrateCommand,
+  keys: keysCommand,
 };
 
-const USAGE = `usage:\n${GENERATE_USAGE}\n\n${CALIBRATE_USAGE}`;
+const USAGE = `usage:\n${GENERATE_USAGE}\n\n${REMOTE_USAGE}\n\n${CALIBRATE_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
