@@ -75,20 +75,12 @@ describe.skipIf(!BUNDLE_PRESENT)("the playground in headless Chromium (real gpu-
     await page.locator("#go").click();
     await page.locator("#final").waitFor({ state: "visible", timeout: 150_000 });
 
-    const delivery = await page.locator("#result").getAttribute("data-delivery");
-    const arrivals = await page.evaluate(() => (window as unknown as { arrivals: string[] }).arrivals);
-    if (delivery === "streamed") {
-      expect(arrivals).toEqual(["preview", "final"]);
-      expect(await page.locator("#preview").isVisible()).toBe(true);
-    } else {
-      // The edge answered plain JSON (it does not stream yet): the page says so instead of a preview.
-      console.warn("the edge did not stream; the playground fell back to a plain JSON request");
-      expect(delivery).toBe("plain JSON");
-      expect(arrivals.at(-1)).toBe("final");
-      // Chromium logs the refused streaming attempt (400, param "stream") before the plain retry.
-      const refusal = problems.findIndex((p) => p.includes("status of 400"));
-      if (refusal >= 0) problems.splice(refusal, 1);
-    }
+    // The edge streams (stage events): the student's preview lands before the final image.
+    expect(await page.locator("#result").getAttribute("data-delivery")).toBe("streamed");
+    expect(await page.evaluate(() => (window as unknown as { arrivals: string[] }).arrivals)).toEqual(["preview", "final"]);
+    expect(await page.locator("#preview").isVisible()).toBe(true);
+    // The stream's done event carries what was charged.
+    await expect.poll(() => page.locator("#charged").textContent()).toMatch(/^\d+$/);
 
     const route = (await page.locator("#route").textContent())!;
     expect(route).toMatch(/^(student|refined|regenerated|teacher)\b/);

@@ -1,10 +1,20 @@
 // Progressive delivery on the real stack: the edge relays the gpu-service's stage events, the student's preview
 // comes before the final image, and the streamed image is the very PNG a plain request gets for the same seed.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageStreamEvent, InternalImagesResponse, InternalPaths, signatureHeaders, type ImagesResponse, type UsageResponse } from "@understudy/shared";
+import { ROOT } from "../scripts/lib/stack.mjs";
 import { BUNDLE_PRESENT, SKIP_REASON, Stack } from "./e2e-stack.js";
 
 if (!BUNDLE_PRESENT) console.warn(SKIP_REASON);
+
+/** The `understudy` CLI as a user runs it, with only the given variables added to the environment. */
+const understudy = (args: string[], env: Record<string, string>) =>
+  promisify(execFile)(process.execPath, [join(ROOT, "gpu-service", "bin", "understudy.mjs"), ...args], { env: { ...process.env, ...env } });
 
 /** Every event of an SSE body with the moment it arrived, each validated against the public schema. */
 async function receive(response: Response): Promise<{ event: ImageStreamEvent; at: number }[]> {
@@ -91,5 +101,25 @@ describe.skipIf(!BUNDLE_PRESENT)("stream: true end to end (real gpu-service, wra
     const events = (await receive(await post({ ...request, stream: true }))).map(({ event }) => event);
     expect(events.map((e) => e.event)).toEqual(["final", "done"]);
     expect(events[1]).toMatchObject({ response: { understudy: { credits_charged: 0 } } });
+  });
+
+  it("the CLI against this deployment: keys create with the admin token, then generate with the key, streaming progress", async () => {
+    const created = await understudy(["keys", "create", "--tenant", "cli-acme", "--tier", "pro", "--endpoint", stack.edgeUrl], { UNDERSTUDY_ADMIN_TOKEN: stack.credentials.admin_token });
+    const cliKey = /^key\s+(\S+)$/m.exec(created.stdout)![1]!;
+
+    const out = join(mkdtempSync(join(tmpdir(), "understudy-e2e-")), "star.png");
+    const prompt = "a large red star at the center on a blue background";
+    const { stdout, stderr } = await understudy(["generate", prompt, "--endpoint", stack.edgeUrl, "--seed", "8", "-o", out], { UNDERSTUDY_API_KEY: cliKey });
+    const preview = stderr.indexOf("student preview arrived");
+    expect(preview).toBeGreaterThanOrEqual(0);
+    expect(stderr.indexOf("oracle")).toBeGreaterThan(preview);
+    expect(stderr.indexOf("final image arrived")).toBeGreaterThan(stderr.indexOf("oracle"));
+    expect(stdout).toMatch(new RegExp(`${out}: route (student|refined|regenerated), seed 8, cache miss`));
+    expect(stdout).toMatch(/credits charged \d+/);
+    expect(readFileSync(out).subarray(1, 4).toString()).toBe("PNG");
+
+    // The edge's refusals come out as the CLI's error: an unknown key is a 401 with its code.
+    const refused = understudy(["generate", prompt, "--endpoint", stack.edgeUrl], { UNDERSTUDY_API_KEY: "us_not_a_key" });
+    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^understudy generate: unauthorized: /m) });
   });
 });
