@@ -120,6 +120,6 @@ describe.skipIf(!BUNDLE_PRESENT)("stream: true end to end (real gpu-service, wra
 
     // The edge's refusals come out as the CLI's error: an unknown key is a 401 with its code.
     const refused = understudy(["generate", prompt, "--endpoint", stack.edgeUrl], { UNDERSTUDY_API_KEY: "us_not_a_key" });
-    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^understudy generate: unauthorized: /m) });
+    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^understudy generate: unauthorized \(Authorization\): .*valid, unrevoked key/m) });
   });
 });
