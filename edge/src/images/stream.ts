@@ -131,12 +131,13 @@ async function relayAll(events: ReadableStream<StageEvent>, relay: Relay, out: W
     }
   } catch (cause) {
     const error = cause instanceof ApiError ? cause : new ApiError("internal_error", "The stream failed on the edge; nothing was charged. Retry the request.");
-    void reader.cancel().catch(() => undefined);
     // A refund that fails now is not lost: the object releases reservations whose request vanished.
     await refund().catch(() => undefined);
     send({ event: "error", code: error.code, message: error.message });
     throw error;
   } finally {
+    // Whatever the service still had to say after `done` or a failure is of no use; free its connection.
+    void reader.cancel().catch(() => undefined);
     void writer.close().catch(() => undefined);
   }
 }
