@@ -40,7 +40,9 @@ def main():
     if vae:
         c, r = vae.get("clean_1obj", {}), vae.get("recon_1obj", {})
         c2, r2 = vae.get("clean_2obj", {}), vae.get("recon_2obj", {})
-        vae_txt = (f"Judge on 1000 held-out renders, clean → VAE reconstruction: one-object all-attributes-right "
+        vae_txt = (f"Judge ceiling and autoencoder check, on 1000 held-out real renders (clean → VAE reconstruction): "
+                   f"one-object colour {pct(c.get('colour'))}, shape {pct(c.get('shape'))}, size {pct(c.get('size'))}, position {pct(c.get('position'))}, "
+                   f"count {pct(c.get('count'))} on clean renders (the judge's presence head misses some large objects). One-object all-attributes-right "
                    f"{pct(c.get('all_right'))} → {pct(r.get('all_right'))} (shape {pct(c.get('shape'))} → {pct(r.get('shape'))}); "
                    f"two-object {pct(c2.get('all_right'))} → {pct(r2.get('all_right'))}. Reconstruction MSE (0-1 pixels) "
                    f"{vae.get('recon_mse', float('nan')):.5f}.")
