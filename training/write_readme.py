@@ -52,6 +52,12 @@ This folder is the embedded default model bundle of issue 3: a small text-to-ima
 on CPU by `training/` (see `training/README.md`), exported in the Stable Diffusion ONNX layout plus our manifest.
 **Version `{man.get('version')}`** (changes with every re-export; part of every cache key).
 
+> **Status: working end to end, but undertrained.** The teacher got {tcfg.get('train_steps')} steps of batch 32 on a shared
+> 2-core CPU (about a third of a core was available), far less than the world needs; backgrounds are right, objects
+> mostly are not, and the targets below are not met except speed and the student-beats-teacher share (which here
+> reflects two weak models, not the paper's effect). `training/STATUS.md` says how to resume training; the file
+> layout, I/O contracts, samplers and calibration are final and will not change when better weights are exported.
+
 ## Files
 | path | what | inputs → outputs |
 | --- | --- | --- |
