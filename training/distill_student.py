@@ -50,7 +50,9 @@ def main():
     step = 0
     if st:
         student.load_state_dict(st["student"]); target.load_state_dict(st["target"]); ema.load_state_dict(st["ema"])
-        opt.load_state_dict(st["opt"]); step = st["step"]
+        if "opt" in st:  # committed checkpoints (training/checkpoints/) carry no optimizer state
+            opt.load_state_dict(st["opt"])
+        step = st["step"]
     g = torch.Generator().manual_seed(args.seed + 1000 + step)
     rng = random.Random(args.seed * 31 + step)
     with torch.no_grad():

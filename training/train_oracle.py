@@ -129,7 +129,9 @@ def main():
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps, pct_start=0.1)
     step = 0
     if st:
-        net.load_state_dict(st["model"]); opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"]); step = st["step"]
+        net.load_state_dict(st["model"]); step = st["step"]
+        if "opt" in st:  # committed checkpoints (training/checkpoints/) carry no optimizer state
+            opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"])
     g = torch.Generator().manual_seed(args.seed + 77 + step)
     net.train()
     while step < args.steps:

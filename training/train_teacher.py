@@ -50,7 +50,7 @@ def main():
         ema_unet.load_state_dict(st["ema_unet"], strict=False)
         if missing:  # checkpoint from before the position embeddings were added: fresh optimizer state
             log("resuming without optimizer state; new parameters:", missing)
-        else:
+        elif "opt" in st:  # committed checkpoints (training/checkpoints/) carry no optimizer state
             opt.load_state_dict(st["opt"])
         step = st["step"]
     g = torch.Generator().manual_seed(args.seed + step)
