@@ -13,7 +13,7 @@ import torch
 ROOT = Path(__file__).resolve().parent
 RUNS = Path(os.environ.get("UNDERSTUDY_RUNS", ROOT / "runs"))
 DATA = ROOT / "data"
-BUNDLE = Path(os.environ.get("UNDERSTUDY_BUNDLE", ROOT.parent / "models"))
+BUNDLE = Path(os.environ.get("UNDERSTUDY_BUNDLE_DIR", ROOT.parent / "models"))
 
 
 def base_args(desc: str, **defaults) -> argparse.ArgumentParser:

@@ -15,7 +15,8 @@ DROPPED = {"opt", "sched"}
 
 def main():
     OUT.mkdir(exist_ok=True)
-    for name in ["vae", "judge", "oracle", "teacher", "student"]:
+    # The student is left out: it is re-distilled from each improved teacher (training/STATUS.md).
+    for name in ["vae", "judge", "oracle", "teacher"]:
         source = RUNS / f"{name}.pt"
         if not source.exists():
             continue

@@ -10,7 +10,7 @@ import ort from "onnxruntime-node";
 
 const dir = process.argv[2];
 const job = JSON.parse(fs.readFileSync(path.join(dir, "job.json"), "utf8"));
-const bundle = process.env.UNDERSTUDY_BUNDLE ?? path.join(process.cwd(), "models");
+const bundle = process.env.UNDERSTUDY_BUNDLE_DIR ?? path.join(process.cwd(), "models");
 const opts = { intraOpNumThreads: Number(process.env.ORT_THREADS ?? 1), interOpNumThreads: 1, graphOptimizationLevel: "all" };
 const S = async (p) => ort.InferenceSession.create(path.join(bundle, p), opts);
 const te = await S("text_encoder/model.onnx"), dec = await S("vae_decoder/model.onnx");

@@ -7,7 +7,7 @@ import ort from "onnxruntime-node";
 import { Tokenizer } from "@huggingface/tokenizers";
 
 const root = process.cwd();
-const bundle = process.env.UNDERSTUDY_BUNDLE ?? path.join(root, "models");
+const bundle = process.env.UNDERSTUDY_BUNDLE_DIR ?? path.join(root, "models");
 const runs = process.env.UNDERSTUDY_RUNS ?? path.join(root, "training", "runs");
 const vdir = path.join(runs, "verify");
 const results = { maxAbsDiff: {}, timingsMs: {} };
