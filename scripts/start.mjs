@@ -54,6 +54,7 @@ try {
   console.log(`
 understudy is running.
 
+  Playground  ${EDGE_URL}/      (paste the key below once)
   API         ${EDGE_URL}/v1/images/generations      (docs: ${EDGE_URL}/docs)
   API key     ${dev.key}   (tenant "${dev.tenant}", tier ${dev.tier}${dev.created ? ", created just now" : ""})
 
