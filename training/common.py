@@ -42,6 +42,15 @@ def save_ckpt(path: Path, **state):
     os.replace(tmp, path)
 
 
+def restore_optimizer(state: dict, opt, sched=None):
+    """Load optimizer (and LR schedule) state when the checkpoint kept it; the committed ones in
+    training/checkpoints/ do not, and then training continues with a fresh optimizer."""
+    if "opt" in state:
+        opt.load_state_dict(state["opt"])
+    if sched is not None and "sched" in state:
+        sched.load_state_dict(state["sched"])
+
+
 def load_ckpt(path: Path, device="cpu"):
     if not Path(path).exists():
         return None

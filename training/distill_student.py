@@ -11,7 +11,7 @@ import random
 
 import torch
 
-from .common import DATA, RUNS, Log, base_args, load_ckpt, render_cache, save_ckpt, setup
+from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup
 from .diffusion import T, cfg_v, consistency_fn, ddim_step, q_sample
 from .models import UNet
 from .train_teacher import ema_update, load_teacher
@@ -50,8 +50,7 @@ def main():
     step = 0
     if st:
         student.load_state_dict(st["student"]); target.load_state_dict(st["target"]); ema.load_state_dict(st["ema"])
-        if "opt" in st:  # committed checkpoints (training/checkpoints/) carry no optimizer state
-            opt.load_state_dict(st["opt"])
+        restore_optimizer(st, opt)
         step = st["step"]
     g = torch.Generator().manual_seed(args.seed + 1000 + step)
     rng = random.Random(args.seed * 31 + step)

@@ -2,7 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from .common import RUNS, Log, base_args, load_ckpt, render_cache, save_ckpt, setup, to_tensor_img
+from .common import RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup, to_tensor_img
 from .augment import judge_augment
 from .models import Judge
 from .world import scene_targets
@@ -34,8 +34,7 @@ def main():
     step = 0
     if st:
         net.load_state_dict(st["model"]); step = st["step"]
-        if "opt" in st:  # committed checkpoints (training/checkpoints/) carry no optimizer state
-            opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"])
+        restore_optimizer(st, opt, sched)
     g = torch.Generator().manual_seed(args.seed + step)
     net.train()
     while step < args.steps:

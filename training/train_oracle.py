@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from .augment import blur, down_up, judge_augment
-from .common import DATA, RUNS, Log, base_args, load_ckpt, save_ckpt, setup, to_tensor_img
+from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, save_ckpt, setup, to_tensor_img
 from .models import Oracle
 from .world import (BACKGROUNDS, COLOUR_NAMES, POSITIONS, SHAPES, Obj, Scene, cells_adjacent, encode,
                     prompt_variant, render, sample_scene)
@@ -130,8 +130,7 @@ def main():
     step = 0
     if st:
         net.load_state_dict(st["model"]); step = st["step"]
-        if "opt" in st:  # committed checkpoints (training/checkpoints/) carry no optimizer state
-            opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"])
+        restore_optimizer(st, opt, sched)
     g = torch.Generator().manual_seed(args.seed + 77 + step)
     net.train()
     while step < args.steps:

@@ -7,7 +7,7 @@ import random
 import torch
 import torch.nn.functional as F
 
-from .common import DATA, RUNS, Log, base_args, load_ckpt, render_cache, save_ckpt, setup
+from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup
 from .diffusion import T, q_sample, v_target
 from .models import TextEncoder, UNet
 from .world import encode, prompt_variant
@@ -50,8 +50,8 @@ def main():
         ema_unet.load_state_dict(st["ema_unet"], strict=False)
         if missing:  # checkpoint from before the position embeddings were added: fresh optimizer state
             log("resuming without optimizer state; new parameters:", missing)
-        elif "opt" in st:  # committed checkpoints (training/checkpoints/) carry no optimizer state
-            opt.load_state_dict(st["opt"])
+        else:
+            restore_optimizer(st, opt)
         step = st["step"]
     g = torch.Generator().manual_seed(args.seed + step)
     rng = random.Random(args.seed * 7919 + step)
