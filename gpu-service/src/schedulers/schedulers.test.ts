@@ -235,3 +235,30 @@ describe("LCM", () => {
     expect(() => s.setCustomTimesteps([10, 20])).toThrow(RangeError);
   });
 });
+
+describe("every step count a user may ask for", () => {
+  // numpy's float arange can yield one point too many (e.g. n = 61 with T = 1000: 1000 / (1000 / 61) is just
+  // above 61), which trailing spacing turned into timestep -1: a 500 for a user asking for 61 steps.
+  const spacings = ["leading", "trailing", "linspace"] as const;
+  for (const sampler of ["ddim", "dpmsolver++", "euler"] as const) {
+    for (const spacing of spacings) {
+      it(`${sampler} with ${spacing} spacing gives n descending timesteps in [0, T) for every n in 1..1000`, () => {
+        const failures: string[] = [];
+        // DPM-Solver++ spaces n + 1 points below T, so it takes at most T - 1 steps.
+        const maxSteps = sampler === "dpmsolver++" ? 999 : 1000;
+        for (let n = 1; n <= maxSteps; n++) {
+          const scheduler = createScheduler(sampler, { num_train_timesteps: 1000, timestep_spacing: spacing });
+          scheduler.setTimesteps(n);
+          const ts = scheduler.timesteps;
+          const descending = ts.every((t, i) => i === 0 || t < ts[i - 1]!);
+          const inRange = ts.every((t) => t >= 0 && t <= 999);
+          if (ts.length !== n || !descending || !inRange) failures.push(`n=${n}: ${ts.length} steps, last ${ts.at(-1)}`);
+        }
+        expect(failures).toEqual([]);
+        if (maxSteps < 1000) {
+          expect(() => createScheduler(sampler, { timestep_spacing: spacing }).setTimesteps(1000)).toThrow(RangeError);
+        }
+      });
+    }
+  }
+});

@@ -7,10 +7,19 @@ import { npArange, npLinspace, roundHalfEven } from "./numeric.js";
  * Rounding is numpy's (half to even).
  */
 
-function checkSteps(n: number, trainSteps: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > trainSteps) {
-    throw new RangeError(`num_inference_steps must be an integer in [1, ${trainSteps}], got ${n}`);
+function checkSteps(n: number, maxSteps: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > maxSteps) {
+    throw new RangeError(`num_inference_steps must be an integer in [1, ${maxSteps}], got ${n}`);
   }
+}
+
+/**
+ * diffusers' trailing spacing, `round(arange(start, 0, -T/n)) - 1`. numpy's float arange sizes itself as
+ * ceil(start / (T/n)), which for some n (61, 103, 121, ... with T = 1000) rounds up to n + 1 and appends
+ * timestep -1; the schedule is the first n points.
+ */
+function trailing(n: number, start: number, trainSteps: number): number[] {
+  return npArange(start, 0, -trainSteps / n).slice(0, n).map((t) => roundHalfEven(t) - 1);
 }
 
 /** DDIMScheduler.set_timesteps (also EulerDiscrete's, which keeps linspace un-rounded: see eulerTimesteps). */
@@ -23,7 +32,7 @@ export function ddimTimesteps(n: number, c: ResolvedSchedulerConfig): number[] {
     case "leading":
       return leading(n, Math.floor(T / n), c.steps_offset);
     case "trailing":
-      return npArange(T, 0, -T / n).map((t) => roundHalfEven(t) - 1);
+      return trailing(n, T, T);
   }
 }
 
@@ -32,14 +41,15 @@ export function ddimTimesteps(n: number, c: ResolvedSchedulerConfig): number[] {
  * final step lands on sigma_last instead of evaluating the model at t = 0.
  */
 export function dpmTimesteps(n: number, lastTimestep: number, c: ResolvedSchedulerConfig): number[] {
-  checkSteps(n, c.num_train_timesteps);
+  // n + 1 distinct points must fit below lastTimestep, or the schedule repeats timesteps.
+  checkSteps(n, Math.min(c.num_train_timesteps, lastTimestep - 1));
   switch (c.timestep_spacing) {
     case "linspace":
       return npLinspace(0, lastTimestep - 1, n + 1).map(roundHalfEven).reverse().slice(0, n);
     case "leading":
       return leading(n + 1, Math.floor(lastTimestep / (n + 1)), c.steps_offset).slice(0, n);
     case "trailing":
-      return npArange(lastTimestep, 0, -c.num_train_timesteps / n).map((t) => roundHalfEven(t) - 1);
+      return trailing(n, lastTimestep, c.num_train_timesteps);
   }
 }
 
