@@ -57,6 +57,6 @@ describe("sessionOptions", () => {
   it("passes the thread count through only when set", () => {
     expect(sessionOptions({ intraOpThreads: 3 }).intraOpNumThreads).toBe(3);
     expect(sessionOptions()).not.toHaveProperty("intraOpNumThreads");
-    expect(sessionOptions().extra).toEqual({ session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } });
+    expect(sessionOptions().extra).toEqual({ session: { set_denormal_as_zero: "1", intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } });
   });
 });

@@ -26,10 +26,12 @@ export function sessionOptions(settings: SessionSettings = {}): ort.InferenceSes
     executionProviders: provider === "cpu" ? ["cpu"] : [provider, "cpu"],
     enableCpuMemArena: true,
     enableMemPattern: true,
+    // Denormal floats (attention softmax tails, tiny activations) take a slow path on x86; flushing them to
+    // zero changes no pixel and made a student UNet call 6.7 → 4.6 ms here.
     // onnxruntime's pool threads busy-wait between operators by default. On a serving host they share cores
     // with the HTTP thread, the other workers and the edge, and spinning starves them all (a student UNet
     // call measured about twice as slow under load with it), so idle pool threads sleep instead.
-    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
+    extra: { session: { set_denormal_as_zero: "1", intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
     // Load-time notices (e.g. unused initialisers pruned by the optimiser) are not actionable at serving time.
     logSeverityLevel: 3,
   };
