@@ -5,7 +5,8 @@ import type { LiveCalibration } from "./live-calibration.js";
 /** Stages whose service time is measured (in the worker, excluding queueing). */
 export type TimedStage = "resolve" | "student" | "teacher_refine" | "teacher_regenerate" | "teacher_only";
 export type QueueName = "student" | "teacher";
-export type ShedReason = "student_queue_full" | "teacher_queue_full" | "draining";
+/** Why a request was refused at admission; "deadline": it could not have finished before the caller's deadline. */
+export type ShedReason = "student_queue_full" | "teacher_queue_full" | "deadline" | "draining";
 
 /** 1 ms … ~33 s: student batches on a GPU take milliseconds, a teacher run on a CPU several seconds. */
 const SECONDS_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 33];

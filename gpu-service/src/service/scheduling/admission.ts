@@ -10,8 +10,18 @@ export interface Load {
   workersReady: number;
   /** Recent student service time per job (batched), for Retry-After. */
   studentJobMs: number | undefined;
+  /** Recent service time of a whole student batch: the least a newly admitted job waits for its image. */
+  studentBatchMs: number | undefined;
   /** Recent teacher service time per job, for Retry-After. */
   teacherJobMs: number | undefined;
+}
+
+/** What admission needs of a request. */
+export interface AdmissionRequest {
+  mode: Mode;
+  n: number;
+  /** The caller's absolute deadline (epoch ms), if it set one. */
+  deadlineMs?: number | undefined;
 }
 
 export interface QueueLimits {
@@ -26,26 +36,57 @@ const MAX_RETRY_AFTER_SECONDS = 60;
  * queue they enter, instead of queueing without bound and timing out later. Mode `teacher` enters the teacher
  * queue directly; every other mode starts in the student queue (a full teacher queue only degrades those).
  */
-export function refuseAdmission(request: { mode: Mode; n: number }, load: Load, limits: QueueLimits): ApiError | null {
+export function refuseAdmission(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number = Date.now()): ApiError | null {
   if (load.draining) {
     return new ApiError("overloaded", "The gpu-service is shutting down; retry on another replica.", { retryAfterSeconds: 1 });
   }
-  if (request.mode === "teacher") {
-    if (load.teacherBacklog + request.n <= limits.teacherQueue) return null;
+  return request.mode === "teacher" ? refuseTeacherOnly(request, load, limits, now) : refuseStudentFirst(request, load, limits, now);
+}
+
+function refuseTeacherOnly(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number): ApiError | null {
+  const retryAfterSeconds = retryAfter(load.teacherBacklog, load.teacherJobMs, load.workersReady);
+  if (load.teacherBacklog + request.n > limits.teacherQueue) {
     return new ApiError(
       "overloaded",
       `The teacher queue is full (${load.teacherBacklog} of ${limits.teacherQueue} images waiting); retry later or use mode "adaptive".`,
-      { retryAfterSeconds: retryAfter(load.teacherBacklog, load.teacherJobMs, load.workersReady) },
+      { retryAfterSeconds },
     );
   }
-  if (load.studentBacklog + request.n <= limits.studentQueue) return null;
-  return new ApiError("overloaded", `The student queue is full (${load.studentBacklog} of ${limits.studentQueue} images waiting); retry later.`, {
-    retryAfterSeconds: retryAfter(load.studentBacklog, load.studentJobMs, load.workersReady),
-  });
+  const finishMs = drainMs(load.teacherBacklog + request.n, load.teacherJobMs, load.workersReady);
+  return missesDeadline(request, now, finishMs, load.teacherBacklog, retryAfterSeconds);
+}
+
+function refuseStudentFirst(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number): ApiError | null {
+  const retryAfterSeconds = retryAfter(load.studentBacklog, load.studentJobMs, load.workersReady);
+  if (load.studentBacklog + request.n > limits.studentQueue) {
+    return new ApiError("overloaded", `The student queue is full (${load.studentBacklog} of ${limits.studentQueue} images waiting); retry later.`, {
+      retryAfterSeconds,
+    });
+  }
+  // However short the queue, the new job waits at least for the batch it joins to run.
+  const finishMs = Math.max(load.studentBatchMs ?? 0, drainMs(load.studentBacklog + request.n, load.studentJobMs, load.workersReady));
+  return missesDeadline(request, now, finishMs, load.studentBacklog, retryAfterSeconds);
+}
+
+/**
+ * A request whose first stage would end after its deadline is refused now rather than computed for a caller
+ * that will have given up: the work is wasted either way, and a quick 503 lets the caller retry elsewhere.
+ */
+function missesDeadline(request: AdmissionRequest, now: number, finishMs: number, ahead: number, retryAfterSeconds: number): ApiError | null {
+  if (request.deadlineMs === undefined || now + finishMs <= request.deadlineMs) return null;
+  return new ApiError(
+    "overloaded",
+    `The gpu-service cannot finish this request before its deadline: ${ahead} images are ahead of it, about ${Math.round(finishMs)} ms of work, and the deadline is ${Math.max(0, request.deadlineMs - now)} ms away; retry later or allow more time.`,
+    { retryAfterSeconds },
+  );
 }
 
 /** Seconds until the backlog should have drained at the recent pace: at least 1, at most a minute. */
 export function retryAfter(backlog: number, jobMs: number | undefined, workers: number): number {
-  const drainMs = (backlog * (jobMs ?? 1000)) / Math.max(1, workers);
-  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(drainMs / 1000)));
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(drainMs(backlog, jobMs, workers) / 1000)));
+}
+
+/** Milliseconds to finish `jobs` at the recent pace per job, spread over the workers (a second per job before any is measured). */
+function drainMs(jobs: number, jobMs: number | undefined, workers: number): number {
+  return (jobs * (jobMs ?? 1000)) / Math.max(1, workers);
 }

@@ -189,6 +189,21 @@ describe("Scheduler", () => {
     expect((await metrics.shed.get()).values).toEqual([expect.objectContaining({ labels: { reason: "student_queue_full" }, value: 1 })]);
   });
 
+  it("refuses at admission a request that could not get even its student image before its deadline, and counts why", async () => {
+    const now = 1_000_000;
+    const { backend, submit, metrics } = setup({ now: () => now, maxWaitMs: 0 });
+    // Warm-up measured 10 ms per student job; two are admitted ahead.
+    void submit({ n: 2 });
+    await expect(submit({ deadline_ms: now + 25 })).rejects.toMatchObject({ status: 503, code: "overloaded", message: expect.stringContaining("deadline") });
+    expect((await metrics.shed.get()).values).toEqual([expect.objectContaining({ labels: { reason: "deadline" }, value: 1 })]);
+    const inTime = submit({ deadline_ms: now + 30 });
+    await flush();
+    await backend.finish(studentResults(0.9));
+    await flush();
+    await backend.finish(studentResults(0.9));
+    expect((await inTime).images[0]!.route).toBe("student");
+  });
+
   it("sends low scores to the teacher, and serves the student degraded for load once the teacher queue is full", async () => {
     const { backend, submit, calibration } = setup({ teacherQueue: 1 });
     const response = submit({ n: 3, selection: { mode: "adaptive", k: 100 } });

@@ -15,7 +15,7 @@ import type { LiveCalibration } from "../monitoring/live-calibration.js";
 import type { ServiceMetrics, ShedReason } from "../monitoring/metrics.js";
 import type { TaskResult, WorkerPool } from "../workers/pool.js";
 import type { InferenceTasks, InferenceWorkerReady, StudentResult } from "../workers/inference-tasks.js";
-import { refuseAdmission, type Load, type QueueLimits } from "./admission.js";
+import { refuseAdmission, type AdmissionRequest, type Load, type QueueLimits } from "./admission.js";
 import { LatencyEstimate } from "./latency-estimate.js";
 import { Batcher, type Batch, type BatchPolicy } from "./batcher.js";
 
@@ -60,6 +60,13 @@ export interface Served {
   response: InternalImagesResponse;
   /** Worker time of the pipeline stages this request waited on (whole batches): the rest is the service's. */
   pipelineMs: number;
+}
+
+/** Why a refused request was refused, for the shed counter. */
+function shedReason(request: AdmissionRequest, load: Load, limits: QueueLimits): ShedReason {
+  if (load.draining) return "draining";
+  if (request.mode === "teacher") return load.teacherBacklog + request.n > limits.teacherQueue ? "teacher_queue_full" : "deadline";
+  return load.studentBacklog + request.n > limits.studentQueue ? "student_queue_full" : "deadline";
 }
 
 /** The student's image served in the teacher's place; the pipeline's `keepStudent(outcome, reason)` in effect. */
@@ -137,7 +144,7 @@ export class Scheduler {
     const mode = request.selection.mode;
     // Generations resolve here in microseconds; an edit decodes its image, which belongs on a worker.
     const jobs = isEdit(request) ? null : resolveJobs(this.#options.manifest, request);
-    this.#refuseIfFull(mode, request.n);
+    this.#refuseIfFull({ mode, n: request.n, deadlineMs: request.deadline_ms });
     const reserved = request.n;
     if (mode === "teacher") this.#teacherOnlyPending += reserved;
     else this.#studentBacklog += reserved;
@@ -175,16 +182,16 @@ export class Scheduler {
       teacherBacklog: this.#teacher.depth + this.#teacherOnlyPending,
       workersReady: this.#backend.ready,
       studentJobMs: this.#studentJobMs.ms,
+      studentBatchMs: this.#studentBatchMs.ms,
       teacherJobMs: this.#teacherMs.teacherOnly.ms,
     };
   }
 
-  #refuseIfFull(mode: ImagesRequest["selection"]["mode"], n: number): void {
+  #refuseIfFull(request: AdmissionRequest): void {
     const load = this.load();
-    const refusal = refuseAdmission({ mode, n }, load, this.#options);
+    const refusal = refuseAdmission(request, load, this.#options, this.#now());
     if (!refusal) return;
-    const reason: ShedReason = load.draining ? "draining" : mode === "teacher" ? "teacher_queue_full" : "student_queue_full";
-    this.#metrics.shed.inc({ reason });
+    this.#metrics.shed.inc({ reason: shedReason(request, load, this.#options) });
     throw refusal;
   }
 
