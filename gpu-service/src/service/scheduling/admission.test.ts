@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { refuseAdmission, retryAfter, type Load } from "./admission.js";
 
-const idle: Load = { draining: false, studentBacklog: 0, teacherBacklog: 0, workersReady: 1, studentJobMs: 20, studentBatchMs: 20, teacherJobMs: 400 };
+const idle: Load = { draining: false, studentBacklog: 0, teacherBacklog: 0, workersReady: 1, studentJobMs: 20, studentLoneJobMs: 20, teacherJobMs: 400 };
 const limits = { studentQueue: 8, teacherQueue: 2 };
 
 describe("refuseAdmission", () => {
@@ -26,14 +26,14 @@ describe("refuseAdmission", () => {
 
   it("refuses a request whose stage could not finish before its deadline, naming the wait", () => {
     const now = 1_000;
-    const busy: Load = { ...idle, studentBacklog: 6, studentJobMs: 10, studentBatchMs: 40 };
+    const busy: Load = { ...idle, studentBacklog: 6, studentJobMs: 10, studentLoneJobMs: 40 };
     // 6 ahead + 1 at 10 ms each: 70 ms of work.
     expect(refuseAdmission({ mode: "student", n: 1, deadlineMs: now + 70 }, busy, limits, now)).toBeNull();
     const late = refuseAdmission({ mode: "adaptive", n: 1, deadlineMs: now + 69 }, busy, limits, now);
     expect(late).toMatchObject({ status: 503, code: "overloaded", retryAfterSeconds: 1 });
     expect(late?.message).toContain("before its deadline: 6 images are ahead of it, about 70 ms of work");
     // An empty queue still costs one whole batch.
-    expect(refuseAdmission({ mode: "student", n: 1, deadlineMs: now + 30 }, { ...idle, studentBatchMs: 40 }, limits, now)).not.toBeNull();
+    expect(refuseAdmission({ mode: "student", n: 1, deadlineMs: now + 30 }, { ...idle, studentLoneJobMs: 40 }, limits, now)).not.toBeNull();
     // Mode teacher is judged by the teacher's pace.
     expect(refuseAdmission({ mode: "teacher", n: 1, deadlineMs: now + 399 }, idle, limits, now)).not.toBeNull();
     expect(refuseAdmission({ mode: "teacher", n: 1, deadlineMs: now + 400 }, idle, limits, now)).toBeNull();

@@ -10,8 +10,12 @@ export interface Load {
   workersReady: number;
   /** Recent student service time per job (batched), for Retry-After. */
   studentJobMs: number | undefined;
-  /** Recent service time of a whole student batch: the least a newly admitted job waits for its image. */
-  studentBatchMs: number | undefined;
+  /**
+   * Recent service time of a student batch of one: the least a newly admitted job waits for its image. (Not the
+   * last batch's time: a large batch measured under a burst would refuse every request after it, and with no
+   * batch running the estimate would never come down again.)
+   */
+  studentLoneJobMs: number | undefined;
   /** Recent teacher service time per job, for Retry-After. */
   teacherJobMs: number | undefined;
 }
@@ -63,8 +67,8 @@ function refuseStudentFirst(request: AdmissionRequest, load: Load, limits: Queue
       retryAfterSeconds,
     });
   }
-  // However short the queue, the new job waits at least for the batch it joins to run.
-  const finishMs = Math.max(load.studentBatchMs ?? 0, drainMs(load.studentBacklog + request.n, load.studentJobMs, load.workersReady));
+  // However short the queue, the new job waits at least for a batch of its own to run.
+  const finishMs = Math.max(load.studentLoneJobMs ?? 0, drainMs(load.studentBacklog + request.n, load.studentJobMs, load.workersReady));
   return missesDeadline(request, now, finishMs, load.studentBacklog, retryAfterSeconds);
 }
 

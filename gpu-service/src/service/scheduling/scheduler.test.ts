@@ -204,6 +204,20 @@ describe("Scheduler", () => {
     expect((await inTime).images[0]!.route).toBe("student");
   });
 
+  it("judges an idle queue by a lone job's time, not by the last (large, slow) batch", async () => {
+    const now = 1_000_000;
+    const { backend, submit } = setup({ now: () => now, maxWaitMs: 0 });
+    const burst = submit({ n: 4 });
+    await flush();
+    await backend.finish(studentResults(0.9), 400);
+    await burst;
+    // 400 ms for the batch of 4; a lone job was measured at 10 ms in warm-up.
+    const next = submit({ deadline_ms: now + 60 });
+    await flush();
+    await backend.finish(studentResults(0.9));
+    expect((await next).images[0]!.route).toBe("student");
+  });
+
   it("sends low scores to the teacher, and serves the student degraded for load once the teacher queue is full", async () => {
     const { backend, submit, calibration } = setup({ teacherQueue: 1 });
     const response = submit({ n: 3, selection: { mode: "adaptive", k: 100 } });

@@ -92,6 +92,7 @@ export class Scheduler {
   /** Per-job service times at the current batch sizes: student, and each kind of teacher work. */
   readonly #studentJobMs: LatencyEstimate;
   readonly #studentBatchMs: LatencyEstimate;
+  readonly #studentLoneJobMs: LatencyEstimate;
   readonly #teacherMs: Record<TeacherKind, LatencyEstimate>;
   #studentBacklog = 0;
   #teacherOnlyPending = 0;
@@ -117,6 +118,7 @@ export class Scheduler {
     const { studentJobMs, refineMs } = options.warmup;
     this.#studentJobMs = new LatencyEstimate({ initialMs: studentJobMs });
     this.#studentBatchMs = new LatencyEstimate({ initialMs: studentJobMs });
+    this.#studentLoneJobMs = new LatencyEstimate({ initialMs: studentJobMs });
     // Before a full teacher run has been measured, assume it costs 1/σ refinements (refinement runs σ of the schedule).
     const fullTeacherMs = refineMs / options.info.refine_strength;
     this.#teacherMs = {
@@ -182,7 +184,7 @@ export class Scheduler {
       teacherBacklog: this.#teacher.depth + this.#teacherOnlyPending,
       workersReady: this.#backend.ready,
       studentJobMs: this.#studentJobMs.ms,
-      studentBatchMs: this.#studentBatchMs.ms,
+      studentLoneJobMs: this.#studentLoneJobMs.ms,
       teacherJobMs: this.#teacherMs.teacherOnly.ms,
     };
   }
@@ -358,6 +360,7 @@ export class Scheduler {
     this.#backend.run("student", works.map((work) => work.job)).then(
       ({ value, serviceMs }) => {
         this.#studentBatchMs.observe(serviceMs);
+        if (works.length === 1) this.#studentLoneJobMs.observe(serviceMs);
         this.#studentJobMs.observe(serviceMs / works.length);
         this.#metrics.stageSeconds.observe({ stage: "student" }, serviceMs / 1000);
         this.#studentBacklog -= works.length;
