@@ -42,13 +42,22 @@ def save_ckpt(path: Path, **state):
     os.replace(tmp, path)
 
 
-def restore_optimizer(state: dict, opt, sched=None):
+def restore_optimizer(state: dict, opt, sched=None) -> bool:
     """Load optimizer (and LR schedule) state when the checkpoint kept it; the committed ones in
-    training/checkpoints/ do not, and then training continues with a fresh optimizer."""
-    if "opt" in state:
-        opt.load_state_dict(state["opt"])
+    training/checkpoints/ do not, and then training continues with a fresh optimizer. Returns whether it was
+    restored: a fresh Adam's first steps move every weight by about the full learning rate, so callers warm the
+    learning rate up again from the resumed step."""
     if sched is not None and "sched" in state:
         sched.load_state_dict(state["sched"])
+    if "opt" not in state:
+        return False
+    opt.load_state_dict(state["opt"])
+    return True
+
+
+def warmup_lr(base_lr: float, step: int, warm_from: int, warmup_steps: int = 200) -> float:
+    """Linear warm-up over `warmup_steps` counted from `warm_from` (0, or the step a fresh optimizer resumed at)."""
+    return base_lr * min(1.0, (step - warm_from + 1) / warmup_steps)
 
 
 def load_ckpt(path: Path, device="cpu"):

@@ -7,7 +7,7 @@ import random
 import torch
 import torch.nn.functional as F
 
-from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup
+from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup, warmup_lr
 from .diffusion import T, q_sample, v_target
 from .models import TextEncoder, UNet
 from .world import encode, prompt_variant
@@ -43,16 +43,16 @@ def main():
     ema_te, ema_unet = copy.deepcopy(te), copy.deepcopy(unet)
     params = list(te.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    step = 0
+    step = warm_from = 0
     if st:
         te.load_state_dict(st["te"]); ema_te.load_state_dict(st["ema_te"])
         missing = unet.load_state_dict(st["unet"], strict=False).missing_keys
         ema_unet.load_state_dict(st["ema_unet"], strict=False)
+        step = st["step"]
         if missing:  # checkpoint from before the position embeddings were added: fresh optimizer state
             log("resuming without optimizer state; new parameters:", missing)
-        else:
-            restore_optimizer(st, opt)
-        step = st["step"]
+        if missing or not restore_optimizer(st, opt):
+            warm_from = step
     g = torch.Generator().manual_seed(args.seed + step)
     rng = random.Random(args.seed * 7919 + step)
     empty = torch.tensor(encode(""))
@@ -64,7 +64,7 @@ def main():
         if args.max_minutes and time.time() - t_start > 60 * args.max_minutes:
             log(f"time budget reached at step {step}")
             break
-        lr = args.lr * min(1.0, (step + 1) / 200)
+        lr = warmup_lr(args.lr, step, warm_from)
         for pg in opt.param_groups:
             pg["lr"] = lr
         idx = torch.randint(0, len(Z), (args.batch,), generator=g)
