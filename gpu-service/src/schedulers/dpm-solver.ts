@@ -14,7 +14,10 @@ export class DpmSolverScheduler extends BaseScheduler {
   private readonly trainSigmas: Float64Array;
   /** Per schedule entry, plus a final one (0 or σ_min) after the last step. */
   private sigmas: number[] = [];
-  /** The two most recent x̂0 (older first), the multistep history. */
+  /**
+   * The two most recent x̂0 (older first), the multistep history. The buffers are the scheduler's own:
+   * never the caller's model output, which the caller may overwrite before the next step.
+   */
   private history: [Float32Array | null, Float32Array | null] = [null, null];
   private lowerOrderNums = 0;
 
@@ -60,7 +63,9 @@ export class DpmSolverScheduler extends BaseScheduler {
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
     checkSameLength(modelOutput, sample, "dpm-solver step");
     const index = this.indexForStep(timestep);
-    const x0 = this.dataPrediction(modelOutput, sample, this.sigmas[index]!);
+    // The oldest x̂0 is no longer needed once this step's joins the history: its buffer takes the new one.
+    const oldest = this.history[0];
+    const x0 = this.dataPrediction(modelOutput, sample, this.sigmas[index]!, oldest?.length === sample.length ? oldest : new Float32Array(sample.length));
     this.history = [this.history[1], x0];
     const prev = this.useFirstOrder(index) ? this.firstOrder(index, x0, sample) : this.secondOrder(index, sample);
     this.lowerOrderNums = Math.min(this.lowerOrderNums + 1, this.config.solver_order);
@@ -78,17 +83,18 @@ export class DpmSolverScheduler extends BaseScheduler {
     return c.solver_order === 1 || this.lowerOrderNums < 1 || lowerOrderFinal;
   }
 
-  /** convert_model_output for dpmsolver++: the model's x̂0. */
-  private dataPrediction(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+  /** convert_model_output for dpmsolver++: the model's x̂0, written into `out`. */
+  private dataPrediction(modelOutput: Float32Array, sample: Float32Array, sigma: number, out: Float32Array): Float32Array {
     const { alpha, sigma: sigmaT } = sigmaToAlphaSigma(sigma);
     const n = sample.length;
-    const out = new Float32Array(n);
     switch (this.config.prediction_type) {
       case "epsilon":
         for (let i = 0; i < n; i++) out[i] = f32(sample[i]! - f32(sigmaT * modelOutput[i]!)) / alpha;
         return out;
       case "sample":
-        return modelOutput;
+        // A copy: the history outlives this call, the caller's buffer may not.
+        out.set(modelOutput);
+        return out;
       case "v_prediction":
         for (let i = 0; i < n; i++) out[i] = f32(alpha * sample[i]!) - f32(sigmaT * modelOutput[i]!);
         return out;

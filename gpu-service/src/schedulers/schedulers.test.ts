@@ -184,6 +184,23 @@ describe("DPM-Solver++ and Euler keep a step counter", () => {
     });
   }
 
+  it("dpmsolver++: keeps its own copy of each x̂0, so a caller may reuse its model-output buffer (prediction_type sample)", () => {
+    // With "sample" the model output is x̂0 itself; history holding the caller's buffer made D1 = 0 once it was reused.
+    const run = (reuseBuffer: boolean) => {
+      const s = createScheduler("dpmsolver++", { ...SD15, prediction_type: "sample" });
+      s.setTimesteps(8);
+      const buffer = new Float32Array(16);
+      let x = new TorchGenerator(3).randn(16);
+      for (const t of s.timesteps) {
+        const output = reuseBuffer ? buffer : new Float32Array(16);
+        x.forEach((v, i) => (output[i] = 0.5 * v + Math.cos(t / 100)));
+        x = s.step(output, t, x);
+      }
+      return x;
+    };
+    expect(run(true)).toEqual(run(false));
+  });
+
   it("euler: scales the model input by 1/√(σ²+1) and its noise by σ", () => {
     const s = createScheduler("euler", SD15);
     s.setTimesteps(10);
