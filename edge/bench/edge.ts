@@ -5,6 +5,12 @@
 // The gpu-service is the real one when the bundle is present (models/, or UNDERSTUDY_BUNDLE_DIR), else the stand-in
 // speaking the same contract; pass --standin to force it. Edge overhead = client round trip − the
 // gpu-service round trip the edge measured (its Server-Timing `gpu` entry).
+//
+// Every request is measured two ways, alternating: through `wrangler dev`'s port (what `npm start` gives you,
+// with wrangler's local proxy worker as an extra hop) and directly against the workerd that runs the worker
+// (the hop a deployment does not have). Both are printed, labelled. What stays local either way: Durable
+// Object, KV and R2 are simulated in that same workerd process, and every Durable Object write the worker
+// waits for is a SQLite commit in the local state folder (on this disk unless --state-dir says otherwise).
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -15,9 +21,17 @@ import { Agent, request } from "undici";
 import type { ImagesResponse } from "@understudy/shared";
 import { ROOT, admin, startEdge, startGpuService, stop, waitFor, type DevCredentials } from "../../scripts/lib/stack.mjs";
 import { serveStandin } from "./standin-server.js";
+import { findWorkerUrl } from "./workerd.js";
 
 const { values } = parseArgs({
-  options: { standin: { type: "boolean", default: false }, requests: { type: "string", default: "200" }, gap: { type: "string", default: "0" } },
+  options: {
+    standin: { type: "boolean", default: false },
+    requests: { type: "string", default: "200" },
+    gap: { type: "string", default: "0" },
+    // Under which folder wrangler dev keeps the local KV, R2 and Durable Object storage (a throwaway subfolder
+    // of it): a tmpfs such as /dev/shm takes this disk's fsync out of every Durable Object write waited for.
+    "state-dir": { type: "string" },
+  },
 });
 const N = Math.min(1000, Number(values.requests));
 /** Milliseconds between requests, so one request's background work (R2 write, settlement) is not the next one's queue. */
@@ -27,7 +41,7 @@ const EDGE_PORT = 18797;
 const GPU_PORT = 18798;
 const edgeUrl = `http://127.0.0.1:${EDGE_PORT}`;
 const gpuUrl = `http://127.0.0.1:${GPU_PORT}`;
-const persistTo = join(ROOT, ".wrangler", "bench-state");
+const persistTo = values["state-dir"] ? join(values["state-dir"], "understudy-edge-bench") : join(ROOT, ".wrangler", "bench-state");
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 });
 
 const bundleDir = process.env.UNDERSTUDY_BUNDLE_DIR ?? join(ROOT, "models");
@@ -39,14 +53,25 @@ const quantile = (xs: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 };
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const percentiles = (xs: number[]) => (xs.length ? `p50 ${fmt(quantile(xs, 0.5))}, p95 ${fmt(quantile(xs, 0.95))}` : "n/a");
 
 /** Rotating over several tenants keeps the benchmark under each tier's rate limit without special keys. */
 const keys: string[] = [];
 let turn = 0;
 
-async function generate(body: object): Promise<{ ms: number; gpuMs: number | null; handlerMs: number | null; json: ImagesResponse }> {
+interface Generated {
+  ms: number;
+  gpuMs: number | null;
+  handlerMs: number | null;
+  /** Every Server-Timing entry by name (ms, whole milliseconds: the worker's clock only moves on I/O). */
+  timings: Map<string, number>;
+  json: ImagesResponse;
+}
+
+async function generate(body: object, base = edgeUrl): Promise<Generated> {
   const started = performance.now();
-  const response = await request(`${edgeUrl}/v1/images/generations`, {
+  const response = await request(`${base}/v1/images/generations`, {
     method: "POST",
     dispatcher: agent,
     headers: { authorization: `Bearer ${keys[turn++ % keys.length]}`, "content-type": "application/json" },
@@ -56,10 +81,24 @@ async function generate(body: object): Promise<{ ms: number; gpuMs: number | nul
   const json = (await response.body.json()) as ImagesResponse;
   const ms = performance.now() - started;
   if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${JSON.stringify(json)}`);
-  const timing = String(response.headers["server-timing"] ?? "");
-  const gpu = /gpu;dur=([\d.]+)/.exec(timing);
-  const total = /total;dur=([\d.]+)/.exec(timing);
-  return { ms, gpuMs: gpu ? Number(gpu[1]) : null, handlerMs: total ? Number(total[1]) : null, json };
+  const timings = new Map([...String(response.headers["server-timing"] ?? "").matchAll(/(\w+);dur=([\d.]+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  return { ms, gpuMs: timings.get("gpu") ?? null, handlerMs: timings.get("total") ?? null, timings, json };
+}
+
+/** One path to the worker: its label, its base URL, and what was measured through it. */
+interface Path {
+  label: string;
+  base: string;
+  floor: number[];
+  miss: { totals: number[]; overhead: number[]; handler: number[]; steps: Map<string, number[]> };
+  hit: { totals: number[]; handler: number[] };
+}
+
+const newPath = (label: string, base: string): Path => ({ label, base, floor: [], miss: { totals: [], overhead: [], handler: [], steps: new Map() }, hit: { totals: [], handler: [] } });
+
+/** The worker's own steps on a miss (Server-Timing), as means: whole milliseconds average out over many requests. */
+function stepMeans(steps: Map<string, number[]>): string {
+  return ["auth", "reserve", "gpu", "total"].flatMap((name) => (steps.has(name) ? [`${name} ${mean(steps.get(name)!).toFixed(2)}`] : [])).join(", ");
 }
 
 /** A Zipf-like request log: a few popular (prompt, seed) pairs and a long tail, like real traffic. */
@@ -86,40 +125,47 @@ async function main() {
       waitFor(`${gpuUrl}/readyz`, { ...(gpu ? { child: gpu } : {}), timeoutMs: 300_000, what: "the gpu-service" }),
       waitFor(`${edgeUrl}/healthz`, { child: edge, timeoutMs: 120_000, what: "wrangler dev" }),
     ]);
-    for (let i = 0; i < 8; i++) keys.push((await admin(edgeUrl, credentials.admin_token, "POST", `/admin/tenants/bench-${i}/keys`, { tier: "pro", monthly_credits: 1e9 })).key);
+    for (let i = 0; i < 16; i++) keys.push((await admin(edgeUrl, credentials.admin_token, "POST", `/admin/tenants/bench-${i}/keys`, { tier: "pro", monthly_credits: 1e9 })).key);
     console.log(`edge benchmark — wrangler dev (workerd) on loopback, gpu-service: ${useReal ? `real, bundle ${bundleDir}` : "stand-in (no bundle or --standin)"}, ${N} requests per phase, ${GAP_MS} ms apart`);
     console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start (everything here shares those cores)`);
+    console.log(`local storage (KV, R2, Durable Objects, simulated by workerd on this machine): ${persistTo}`);
 
-    for (let i = 0; i < 10; i++) await generate({ prompt: `warm-up ${i}`, mode: "student" });
+    const direct = edge.pid === undefined ? null : await findWorkerUrl(edge.pid, EDGE_PORT);
+    const paths = [newPath("through wrangler dev (+ its local proxy hop)", edgeUrl), ...(direct ? [newPath("direct to workerd (no proxy, as deployed)", direct)] : [])];
+    console.log(direct ? `worker measured two ways, alternating: through wrangler dev at ${edgeUrl}, and directly at ${direct}` : "worker measured through wrangler dev only (its workerd port was not found; Linux /proc is needed)");
 
-    // The floor: an unauthenticated GET through wrangler dev's local proxy and the HTTP client.
-    const floor: number[] = [];
+    for (let i = 0; i < 10; i++) for (const path of paths) await generate({ prompt: `warm-up ${i} ${path.label}`, mode: "student" }, path.base);
+
+    // The floor: an unauthenticated GET through the HTTP client (and wrangler dev's local proxy, on that path).
     for (let i = 0; i < N; i++) {
-      const started = performance.now();
-      await (await request(`${edgeUrl}/healthz`, { dispatcher: agent })).body.arrayBuffer();
-      floor.push(performance.now() - started);
+      for (const path of paths) {
+        const started = performance.now();
+        await (await request(`${path.base}/healthz`, { dispatcher: agent })).body.arrayBuffer();
+        path.floor.push(performance.now() - started);
+      }
     }
 
-    const overhead: number[] = [];
-    const handler: number[] = [];
-    const totals: number[] = [];
+    let misses = 0;
     for (let i = 0; i < N; i++) {
-      await pause();
-      const { ms, gpuMs, handlerMs } = await generate({ prompt: `miss ${i}`, mode: "student" });
-      totals.push(ms);
-      if (gpuMs !== null) overhead.push(ms - gpuMs);
-      if (gpuMs !== null && handlerMs !== null) handler.push(handlerMs - gpuMs);
+      for (const path of paths) {
+        await pause();
+        const { ms, gpuMs, handlerMs, timings } = await generate({ prompt: `miss ${misses++}`, mode: "student" }, path.base);
+        path.miss.totals.push(ms);
+        if (gpuMs !== null) path.miss.overhead.push(ms - gpuMs);
+        if (gpuMs !== null && handlerMs !== null) path.miss.handler.push(handlerMs - gpuMs);
+        for (const [name, dur] of timings) path.miss.steps.set(name, [...(path.miss.steps.get(name) ?? []), dur]);
+      }
     }
 
     await generate({ prompt: "the cached one", seed: 42 });
-    const hits: number[] = [];
-    const hitHandler: number[] = [];
     for (let i = 0; i < N; i++) {
-      await pause();
-      const { ms, handlerMs, json } = await generate({ prompt: "the cached one", seed: 42 });
-      if (json.data[0]?.understudy.cache !== "hit") throw new Error("expected a cache hit");
-      hits.push(ms);
-      if (handlerMs !== null) hitHandler.push(handlerMs);
+      for (const path of paths) {
+        await pause();
+        const { ms, handlerMs, json } = await generate({ prompt: "the cached one", seed: 42 }, path.base);
+        if (json.data[0]?.understudy.cache !== "hit") throw new Error("expected a cache hit");
+        path.hit.totals.push(ms);
+        if (handlerMs !== null) path.hit.handler.push(handlerMs);
+      }
     }
 
     const log = requestLog(N * 2, Math.max(10, Math.floor(N / 4)));
@@ -127,14 +173,19 @@ async function main() {
     for (const entry of log) if ((await generate({ ...entry, mode: "student" })).json.data[0]?.understudy.cache === "hit") served++;
     const distinct = new Set(log.map((e) => `${e.prompt}|${e.seed}`)).size;
 
+    for (const path of paths) {
+      console.log(`
+  ${path.label}
+    floor: GET /healthz, end to end                           ${percentiles(path.floor)}
+    miss, student-only, end to end                            ${percentiles(path.miss.totals)}
+    edge overhead = end to end − gpu-service round trip       ${percentiles(path.miss.overhead)}   (target p50 < 5 ms)
+      of which in the worker (Server-Timing total − gpu)      ${percentiles(path.miss.handler)}
+      the worker's steps, mean ms: ${stepMeans(path.miss.steps)}
+    cache hit, end to end                                     ${percentiles(path.hit.totals)}   (target p50 < 10 ms)
+      of which in the worker (Server-Timing total)            ${percentiles(path.hit.handler)}`);
+    }
     console.log(`
-  floor: GET /healthz through wrangler dev, end to end      p50 ${fmt(quantile(floor, 0.5))}, p95 ${fmt(quantile(floor, 0.95))}
-  miss, student-only, end to end                            p50 ${fmt(quantile(totals, 0.5))}, p95 ${fmt(quantile(totals, 0.95))}
-  edge overhead = end to end − gpu-service round trip       p50 ${fmt(quantile(overhead, 0.5))}, p95 ${fmt(quantile(overhead, 0.95))}   (target p50 < 5 ms)
-    of which in the worker (Server-Timing total − gpu)      p50 ${fmt(quantile(handler, 0.5))}, p95 ${fmt(quantile(handler, 0.95))}
-  cache hit, end to end                                     p50 ${fmt(quantile(hits, 0.5))}, p95 ${fmt(quantile(hits, 0.95))}   (target p50 < 10 ms)
-    of which in the worker (Server-Timing total)            p50 ${fmt(quantile(hitHandler, 0.5))}, p95 ${fmt(quantile(hitHandler, 0.95))}
-  replayed log: ${log.length} requests over ${distinct} distinct (prompt, seed): hit rate ${((100 * served) / log.length).toFixed(1)}% (ideal ${((100 * (log.length - distinct)) / log.length).toFixed(1)}%)
+  replayed log (through wrangler dev): ${log.length} requests over ${distinct} distinct (prompt, seed): hit rate ${((100 * served) / log.length).toFixed(1)}% (ideal ${((100 * (log.length - distinct)) / log.length).toFixed(1)}%)
 `);
   } finally {
     stop(gpu);
