@@ -31,11 +31,21 @@ type Row = Record<string, SqlStorageValue>;
 
 /**
  * One tenant's authority: its API keys (by hash), its token bucket, its credits and ledger, and its
- * idempotency records. Every method runs synchronously against SQLite with no await in between, so each
- * call is atomic: concurrent requests are serialised by the object and can never overspend.
+ * idempotency records. Every method runs synchronously with no await in between, so each call is atomic:
+ * concurrent requests are serialised by the object and can never overspend.
+ *
+ * Credits, keys and idempotency records live in SQLite. The token bucket lives in memory: a call that writes
+ * storage has its answer held until the write is durable (the output gate), and `admit` runs before every
+ * request, so a stored bucket would put a storage commit in front of every request. Every request for the
+ * tenant reaches this one object, so the in-memory count is exact while it lives; an object restarted (a
+ * deploy, a crash) starts with a full bucket, which is also where an idle one (evicted) would have refilled to.
  */
 export class TenantBudget extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** The token bucket (see above): null until the first request, which starts with a full burst. */
+  private bucket: { tokens: number; updatedMs: number } | null = null;
+  /** The tenant row, read once: only `configure` changes it, and it refreshes this. Undefined until read. */
+  private record: TenantRecord | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -57,13 +67,16 @@ export class TenantBudget extends DurableObject<Env> {
        ON CONFLICT (id) DO UPDATE SET tier = excluded.tier, monthly_credits = excluded.monthly_credits`,
       record.name, record.tier, monthlyCredits, Date.now(),
     );
+    this.record = undefined;
     return this.tenant()!;
   }
 
   tenant(): TenantRecord | null {
-    const row = this.one("SELECT name, tier, monthly_credits FROM tenant WHERE id = 1");
-    if (!row) return null;
-    return { name: String(row.name), tier: TierName.parse(row.tier), monthlyCredits: row.monthly_credits === null ? null : Number(row.monthly_credits) };
+    if (this.record === undefined) {
+      const row = this.one("SELECT name, tier, monthly_credits FROM tenant WHERE id = 1");
+      this.record = row ? { name: String(row.name), tier: TierName.parse(row.tier), monthlyCredits: row.monthly_credits === null ? null : Number(row.monthly_credits) } : null;
+    }
+    return this.record;
   }
 
   addKey(hash: string, prefix: string): void {
@@ -106,26 +119,15 @@ export class TenantBudget extends DurableObject<Env> {
 
   // ── rate limit ────────────────────────────────────────────────────────────────────
 
-  /** Token bucket: `burst` tokens, refilled at requests_per_minute / 60 per second. */
+  /** Token bucket: `burst` tokens, refilled at requests_per_minute / 60 per second. In memory (see the class). */
   takeToken(nowMs = Date.now()): TokenVerdict {
     const { burst, requests_per_minute } = this.tierOf().rate_limit;
     const perMs = requests_per_minute / 60_000;
-    const row = this.one("SELECT tokens, updated_ms FROM bucket WHERE id = 1");
-    const elapsed = row ? Math.max(0, nowMs - Number(row.updated_ms)) : 0;
-    const available = Math.min(burst, (row ? Number(row.tokens) : burst) + elapsed * perMs);
-    if (available < 1) {
-      this.saveBucket(available, nowMs);
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - available) / perMs / 1000)) };
-    }
-    this.saveBucket(available - 1, nowMs);
-    return { ok: true };
-  }
-
-  private saveBucket(tokens: number, nowMs: number): void {
-    this.sql.exec(
-      "INSERT INTO bucket (id, tokens, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
-      tokens, nowMs,
-    );
+    const elapsed = this.bucket ? Math.max(0, nowMs - this.bucket.updatedMs) : 0;
+    const available = Math.min(burst, (this.bucket?.tokens ?? burst) + elapsed * perMs);
+    const taken = available >= 1;
+    this.bucket = { tokens: taken ? available - 1 : available, updatedMs: nowMs };
+    return taken ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - available) / perMs / 1000)) };
   }
 
   // ── credits: reserve, settle, refund ─────────────────────────────────────────────

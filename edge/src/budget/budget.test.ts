@@ -49,7 +49,7 @@ describe("budget Durable Object", () => {
     const tables = await runInDurableObject(budget(tenant), (_: TenantBudget, state) =>
       state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((r) => r.name),
     );
-    expect(tables).toEqual(expect.arrayContaining(["api_keys", "bucket", "idempotency", "ledger", "periods", "reservations", "tenant"]));
+    expect(tables).toEqual(expect.arrayContaining(["api_keys", "idempotency", "ledger", "periods", "reservations", "tenant"]));
   });
 });
 

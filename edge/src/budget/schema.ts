@@ -17,11 +17,6 @@ CREATE TABLE IF NOT EXISTS api_keys (
   created_ms INTEGER NOT NULL,
   revoked_ms INTEGER
 );
-CREATE TABLE IF NOT EXISTS bucket (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  tokens REAL NOT NULL,
-  updated_ms INTEGER NOT NULL
-);
 CREATE TABLE IF NOT EXISTS periods (
   period TEXT PRIMARY KEY,
   used INTEGER NOT NULL DEFAULT 0,
