@@ -39,7 +39,7 @@ export async function imagine(ctx: JobContext, input: ImagineInput): Promise<Ima
     await takeToken(ctx);
     const outcome = await produceImages(ctx, { kind: "generate", request: parsed.data });
     const image = outcome.images[0]!;
-    return { ok: true, prompt: parsed.data.prompt, png: image.png, explanation: image.explanation };
+    return { ok: true, prompt: parsed.data.prompt, png: image.png.bytes, explanation: image.explanation };
   } catch (error) {
     return refusal(error, ctx.requestId);
   }

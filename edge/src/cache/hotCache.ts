@@ -1,9 +1,10 @@
 import type { CachedImage } from "./imageCache.js";
 
 /**
- * The newest cached images kept in the isolate, bounded by bytes and entries (least recently used go
- * first). It answers repeats without an R2 read, and it makes a fresh image a hit at once while its R2
- * write is still finishing in the background.
+ * The newest cached images kept in the isolate, bounded by PNG bytes and entries (least recently used go
+ * first; an entry also keeps its base64, 4/3 of its bytes, once an answer has needed it). It answers
+ * repeats without an R2 read, and it makes a fresh image a hit at once while its R2 write is still
+ * finishing in the background.
  */
 export class HotCache {
   private readonly entries = new Map<string, CachedImage>();
@@ -24,14 +25,14 @@ export class HotCache {
   }
 
   set(key: string, image: CachedImage): void {
-    if (image.png.byteLength > this.maxBytes / 4) return;
+    if (image.png.bytes.byteLength > this.maxBytes / 4) return;
     this.delete(key);
     this.entries.set(key, image);
-    this.bytes += image.png.byteLength;
+    this.bytes += image.png.bytes.byteLength;
     for (const [oldest, old] of this.entries) {
       if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries) break;
       this.entries.delete(oldest);
-      this.bytes -= old.png.byteLength;
+      this.bytes -= old.png.bytes.byteLength;
     }
   }
 
@@ -39,7 +40,7 @@ export class HotCache {
     const image = this.entries.get(key);
     if (!image) return;
     this.entries.delete(key);
-    this.bytes -= image.png.byteLength;
+    this.bytes -= image.png.bytes.byteLength;
   }
 
   clear(): void {

@@ -1,4 +1,5 @@
 import { ImageExplanation } from "@understudy/shared";
+import { Png } from "../images/png.js";
 import { HotCache } from "./hotCache.js";
 
 /**
@@ -7,7 +8,7 @@ import { HotCache } from "./hotCache.js";
  * everything that changes the pixels, and no tenant: equal requests from anyone are one entry.
  */
 export interface CachedImage {
-  png: Uint8Array;
+  png: Png;
   explanation: ImageExplanation;
 }
 
@@ -23,7 +24,7 @@ async function readOne(bucket: R2Bucket, key: string): Promise<CachedImage | nul
   if (!object) return null;
   const explanation = ImageExplanation.safeParse(JSON.parse(object.customMetadata?.explanation ?? "null"));
   if (!explanation.success) return null;
-  const image = { png: new Uint8Array(await object.arrayBuffer()), explanation: explanation.data };
+  const image = { png: Png.fromBytes(new Uint8Array(await object.arrayBuffer())), explanation: explanation.data };
   hot.set(key, image);
   return image;
 }
@@ -34,14 +35,21 @@ export async function readCached(bucket: R2Bucket, keys: string[]): Promise<Cach
   return found.every((image): image is CachedImage => image !== null) ? found : null;
 }
 
+/** Resolves on a zero-delay timer: after the handler that is running has returned and its answer gone out. */
+const afterThisAnswer = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /**
- * Stores one image: in this isolate at once, in R2 by the returned promise (which callers may leave to
- * waitUntil). Degraded images are refused: they would pin a worse answer forever.
+ * Stores one image: in this isolate at once, in R2 by the returned promise (which callers leave to
+ * waitUntil). The R2 write starts on a timer because nobody waits for it but the request that made the
+ * image, which answers as soon as its handler returns: the runtime sends that answer before a timer fires,
+ * so the write's work (the put, and under wrangler dev the simulated bucket on the same thread) comes after
+ * it instead of in front of it. Degraded images are refused: they would pin a worse answer forever.
  */
-export function writeCached(bucket: R2Bucket, key: string, image: CachedImage): Promise<unknown> {
-  if (image.explanation.degraded) return Promise.resolve();
+export async function writeCached(bucket: R2Bucket, key: string, image: CachedImage): Promise<void> {
+  if (image.explanation.degraded) return;
   hot.set(key, image);
-  return bucket.put(objectKey(key), image.png, {
+  await afterThisAnswer();
+  await bucket.put(objectKey(key), image.png.bytes, {
     httpMetadata: { contentType: "image/png" },
     customMetadata: { explanation: JSON.stringify(image.explanation) },
   });

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { HotCache } from "./hotCache.js";
 import { SingleFlight } from "./singleflight.js";
 import type { CachedImage } from "./imageCache.js";
+import { Png } from "../images/png.js";
 
 const image = (bytes: number): CachedImage => ({
-  png: new Uint8Array(bytes),
+  png: Png.fromBytes(new Uint8Array(bytes)),
   explanation: {
     seed: 1, route: "student", oracle_score: 0.5, threshold: null, k: null, unet_evaluations: { student: 4, teacher: 0 },
     timings_ms: {}, cache: "miss", degraded: false, degraded_reason: null,
@@ -49,5 +50,20 @@ describe("single flight", () => {
     expect(await Promise.all([leader, follower])).toEqual([7, 7]);
     expect(runs).toBe(1);
     expect(flights.running("k")).toBeUndefined();
+  });
+});
+
+describe("png", () => {
+  it("decodes base64 once, keeps it for answers, and encodes bytes at most once", () => {
+    for (const length of [0, 1, 2, 3, 70_000]) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 37) % 256);
+      const fromBytes = Png.fromBytes(bytes);
+      const base64 = fromBytes.base64;
+      expect(fromBytes.base64).toBe(base64);
+      const fromBase64 = Png.fromBase64(base64);
+      expect(fromBase64.bytes).toEqual(bytes);
+      expect(fromBase64.base64).toBe(base64);
+    }
+    expect(() => Png.fromBase64("not base64!")).toThrow();
   });
 });

@@ -125,12 +125,13 @@ export function callGpu<T>(config: EdgeConfig, secret: string, call: GpuCall, sc
 export async function callGpuWith<T>(config: EdgeConfig, secret: string, call: GpuCall, receive: Receive<T>): Promise<GpuAnswer<T>> {
   if (config.origins.length === 0) throw unavailable(30);
   const offset = rotation++;
-  let lastError = unavailable(1);
+  // Made only when an attempt fails: an ApiError captures a stack trace, which every call would pay for.
+  let lastError: ApiError | null = null;
   for (let i = 0; i < config.maxAttempts; i++) {
     const origin = pickOrigin(config.origins, i, offset);
     if (!origin) {
       const waitMs = Math.min(...config.origins.map((o) => breakerFor(o).retryInMs()));
-      throw lastError.code === "overloaded" ? lastError : unavailable(Math.max(1, Math.ceil(waitMs / 1000)));
+      throw lastError?.code === "overloaded" ? lastError : unavailable(Math.max(1, Math.ceil(waitMs / 1000)));
     }
     if (Date.now() >= call.deadlineAt) throw timedOut();
     const outcome = await attempt(origin, call, secret, receive);
@@ -140,5 +141,5 @@ export async function callGpuWith<T>(config: EdgeConfig, secret: string, call: G
     const pause = backoffMs(i);
     if (i + 1 < config.maxAttempts && Date.now() + pause < call.deadlineAt) await sleep(pause);
   }
-  throw lastError;
+  throw lastError ?? unavailable(1);
 }

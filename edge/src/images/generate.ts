@@ -15,7 +15,7 @@ import { readCached, writeCached, type CachedImage } from "../cache/imageCache.j
 import { SingleFlight } from "../cache/singleflight.js";
 import { chargeFor, type Settlement } from "../budget/settlement.js";
 import { planImages, studentOnly, type ImageJob, type ImagePlan } from "./plan.js";
-import { bytesFromBase64 } from "./png.js";
+import { Png } from "./png.js";
 
 /** What a request needs from its surroundings; the route builds it from the Hono context. */
 export interface JobContext {
@@ -28,7 +28,7 @@ export interface JobContext {
 }
 
 export interface ProducedImage {
-  png: Uint8Array;
+  png: Png;
   explanation: ImageExplanation;
 }
 
@@ -140,7 +140,7 @@ export async function refundOnFailure<T>(ctx: JobContext, reserved: Reserved, wo
  * was reserved).
  */
 export function settle(ctx: JobContext, plan: ImagePlan, reserved: Reserved, answer: InternalImagesResponse, imposed: DegradedReason | null, gpuMs: number | null): Outcome {
-  const images = answer.images.map((image) => ({ png: bytesFromBase64(image.png_b64), explanation: explain(image, imposed) }));
+  const images = answer.images.map((image) => ({ png: Png.fromBase64(image.png_b64), explanation: explain(image, imposed) }));
   const settlement = settlementOf(images);
   ctx.waitUntil(ctx.caller.budget.settle(reserved.reservation, settlement));
   const outcome = { plan, images, bundle: answer.bundle, gpuMs };

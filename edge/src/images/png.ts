@@ -13,6 +13,35 @@ export function base64FromBytes(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/**
+ * A PNG's bytes, and its base64 once anything has needed it: the gpu-service's own base64 when the image came
+ * from there, so a `b64_json` answer passes it through instead of encoding the bytes again, and otherwise
+ * encoded once, so a hot-cached image answers every `b64_json` hit after the first with the same string.
+ */
+export class Png {
+  #base64: string | null;
+
+  private constructor(
+    readonly bytes: Uint8Array,
+    base64: string | null,
+  ) {
+    this.#base64 = base64;
+  }
+
+  static fromBytes(bytes: Uint8Array): Png {
+    return new Png(bytes, null);
+  }
+
+  /** Decodes at once (cheap), so malformed base64 fails while the request can still be refunded. */
+  static fromBase64(base64: string): Png {
+    return new Png(bytesFromBase64(base64), base64);
+  }
+
+  get base64(): string {
+    return (this.#base64 ??= base64FromBytes(this.bytes));
+  }
+}
+
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
 

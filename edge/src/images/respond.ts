@@ -1,13 +1,12 @@
 import type { ImageData, ImagesResponse } from "@understudy/shared";
 import { newImageId, storeImage } from "../cache/imageStore.js";
 import type { JobContext, Outcome, ProducedImage } from "./generate.js";
-import { base64FromBytes } from "./png.js";
 
 /** `url` images are stored for the caller's tenant and linked; `b64_json` images travel inline. */
 export async function imageData(ctx: JobContext, image: ProducedImage, format: Outcome["plan"]["responseFormat"], origin: string): Promise<ImageData> {
-  if (format === "b64_json") return { b64_json: base64FromBytes(image.png), understudy: image.explanation };
+  if (format === "b64_json") return { b64_json: image.png.base64, understudy: image.explanation };
   const id = newImageId();
-  await storeImage(ctx.env.IMAGES, ctx.caller.tenant, id, image.png);
+  await storeImage(ctx.env.IMAGES, ctx.caller.tenant, id, image.png.bytes);
   return { url: `${origin}/v1/images/${id}`, understudy: image.explanation };
 }
 

@@ -3,7 +3,7 @@ import { receiveEventStream } from "../gpu/client.js";
 import { callWithFallback, explain, inFlight, lookUp, refundOnFailure, reserve, settle, type Answer, type JobContext, type Miss, type Outcome, type Reserved } from "./generate.js";
 import type { ImageJob, ImagePlan } from "./plan.js";
 import { imageData, imagesEnvelope, imagesResponse } from "./respond.js";
-import { bytesFromBase64 } from "./png.js";
+import { Png } from "./png.js";
 
 /**
  * Progressive delivery (`stream: true`): the service's stage events relayed as they arrive, in the public
@@ -96,7 +96,7 @@ class Relay {
       case "verdict":
         return { event };
       case "final": {
-        const produced = { png: bytesFromBase64(event.image.png_b64), explanation: explain(event.image, this.imposed) };
+        const produced = { png: Png.fromBase64(event.image.png_b64), explanation: explain(event.image, this.imposed) };
         const image = await imageData(this.ctx, produced, this.plan.responseFormat, this.origin);
         this.data[event.index] = image;
         return { event: { event: "final", index: event.index, image } };
