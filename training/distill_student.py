@@ -49,7 +49,9 @@ def main():
     opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
     step = 0
     if st:
-        student.load_state_dict(st["student"]); target.load_state_dict(st["target"]); ema.load_state_dict(st["ema"])
+        # A committed (compacted) checkpoint keeps only the EMA weights: continue from them.
+        student.load_state_dict(st.get("student", st["ema"])); target.load_state_dict(st.get("target", st["ema"]))
+        ema.load_state_dict(st["ema"])
         restore_optimizer(st, opt)
         step = st["step"]
     g = torch.Generator().manual_seed(args.seed + 1000 + step)
