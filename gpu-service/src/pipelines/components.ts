@@ -8,7 +8,7 @@ import { TextEncoder } from "../models/text-encoder.js";
 import { Unet } from "../models/unet.js";
 import { VaeDecoder, VaeEncoder } from "../models/vae.js";
 import { Judge, Oracle } from "../models/scorer.js";
-import { createScheduler, type SamplerName, type Scheduler } from "../schedulers/index.js";
+import { resolveSchedulerConfig, schedulerFor, type ResolvedSchedulerConfig, type SamplerName, type Scheduler } from "../schedulers/index.js";
 import { PromptTokenizer } from "../tokenizer/prompt-tokenizer.js";
 
 /** A denoiser of the bundle (the teacher or the student): its UNet and how to sample with it. */
@@ -59,15 +59,16 @@ function guidanceEmbeddingDim(role: string, files: DiffusionModelFiles, unet: Un
   return declared.timestep_cond_dim;
 }
 
-/** A scheduler factory for `sampler` over the model's scheduler_config.json, checked once so a bad config fails at load. */
+/** A scheduler factory for `sampler` over the model's scheduler_config.json, resolved and checked once so a bad config fails at load. */
 function schedulerFactory(files: DiffusionModelFiles, sampler: SamplerName): () => Scheduler {
-  const newScheduler = () => createScheduler(sampler, files.schedulerConfig);
+  let config: ResolvedSchedulerConfig;
   try {
-    newScheduler();
+    config = resolveSchedulerConfig(sampler, files.schedulerConfig);
+    schedulerFor(sampler, config);
   } catch (error) {
     throw bundleError(`${files.entry.scheduler}/scheduler_config.json`, `${sampler}: ${(error as Error).message}`);
   }
-  return newScheduler;
+  return () => schedulerFor(sampler, config);
 }
 
 async function loadDiffusionModel(role: string, bundle: Bundle, files: DiffusionModelFiles, settings: SessionSettings): Promise<DiffusionModel> {

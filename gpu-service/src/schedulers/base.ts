@@ -24,6 +24,18 @@ export function indexForTimestep(schedule: readonly number[], timestep: number):
   return second < 0 ? first : second;
 }
 
+/**
+ * ᾱ by resolved config: the table depends on the config alone, and a service creates a scheduler per run
+ * from the same config object. Shared, so schedulers only ever read it.
+ */
+const alphasCumprodByConfig = new WeakMap<ResolvedSchedulerConfig, Float64Array>();
+
+function sharedAlphasCumprod(config: ResolvedSchedulerConfig): Float64Array {
+  let table = alphasCumprodByConfig.get(config);
+  if (!table) alphasCumprodByConfig.set(config, (table = alphasCumprodOf(config)));
+  return table;
+}
+
 export function checkSameLength(a: Float32Array, b: Float32Array, what: string): void {
   if (a.length !== b.length) throw new RangeError(`${what}: length ${a.length} ≠ ${b.length}`);
 }
@@ -40,7 +52,7 @@ export abstract class BaseScheduler implements Scheduler {
   protected beginIndex: number | null = null;
 
   constructor(protected readonly config: ResolvedSchedulerConfig) {
-    this.alphasCumprod = alphasCumprodOf(config);
+    this.alphasCumprod = sharedAlphasCumprod(config);
   }
 
   get timesteps(): readonly number[] {

@@ -1,4 +1,4 @@
-import { resolveSchedulerConfig } from "./config.js";
+import { resolveSchedulerConfig, type ResolvedSchedulerConfig } from "./config.js";
 import { DdimScheduler } from "./ddim.js";
 import { DpmSolverScheduler } from "./dpm-solver.js";
 import { EulerScheduler } from "./euler.js";
@@ -17,16 +17,23 @@ export { DdimScheduler, DpmSolverScheduler, EulerScheduler, LcmScheduler };
  * `scheduler_config.json` object as the named sampler's diffusers class would read it.
  */
 export function createScheduler(sampler: SamplerName, config: unknown): Scheduler {
-  const resolved = resolveSchedulerConfig(sampler, config);
+  return schedulerFor(sampler, resolveSchedulerConfig(sampler, config));
+}
+
+/**
+ * A fresh scheduler over a config already resolved for `sampler`: resolve once, then create one per run
+ * (schedulers created from the same config object also share its ᾱ table instead of recomputing it).
+ */
+export function schedulerFor(sampler: SamplerName, config: ResolvedSchedulerConfig): Scheduler {
   switch (sampler) {
     case "ddim":
-      return new DdimScheduler(resolved);
+      return new DdimScheduler(config);
     case "dpmsolver++":
-      return new DpmSolverScheduler(resolved);
+      return new DpmSolverScheduler(config);
     case "euler":
-      return new EulerScheduler(resolved);
+      return new EulerScheduler(config);
     case "lcm":
-      return new LcmScheduler(resolved);
+      return new LcmScheduler(config);
     default:
       throw new Error(`unknown sampler ${String(sampler)}`);
   }
