@@ -1,7 +1,7 @@
 import type { FloatTensor } from "../models/onnx-model.js";
 import type { Unet } from "../models/unet.js";
 import type { NoiseSource, Scheduler } from "../schedulers/index.js";
-import { combineGuidance, duplicateForGuidance, usesClassifierFreeGuidance } from "./guidance.js";
+import { duplicateForGuidance, guidedPrediction, usesClassifierFreeGuidance } from "./guidance.js";
 
 export interface DenoiseRun {
   unet: Unet;
@@ -26,26 +26,27 @@ export interface DenoiseResult {
 
 /**
  * The sampling loop every pipeline shares: scale the input, predict (guided: the latents twice in one 2B
- * call, unconditional half first), step. The conditioning is bound to the UNet once per run.
+ * call, unconditional half first), step. The loop allocates nothing per step: the conditioning and the
+ * UNet's input tensor are bound once per run, and the scheduler updates the latents in place, combining
+ * the guided halves in that same pass.
  */
 export async function denoise(run: DenoiseRun): Promise<DenoiseResult> {
   const { scheduler, guidance } = run;
   const guided = usesClassifierFreeGuidance(guidance);
   const timestepCond = run.timestepCond && guided ? duplicateForGuidance(run.timestepCond) : run.timestepCond;
-  const predict = run.unet.conditionedOn({ encoderHiddenStates: run.context, ...(timestepCond ? { timestepCond } : {}) });
   const [batch = 1, ...perImage] = run.latents.dims;
-  // One input buffer for the whole run: session.run has consumed it before the next step writes it.
-  const input = { data: new Float32Array(run.latents.data.length * (guided ? 2 : 1)), dims: [batch * (guided ? 2 : 1), ...perImage] };
-  let sample = run.latents.data;
+  const unet = run.unet.bind({ encoderHiddenStates: run.context, ...(timestepCond ? { timestepCond } : {}) }, [batch * (guided ? 2 : 1), ...perImage]);
+  // A copy, so the caller's latents stay as they were.
+  const latents = run.latents.data.slice();
   const unetMs: number[] = [];
   for (const timestep of run.timesteps) {
-    const scaled = scheduler.scaleModelInput(sample, timestep);
-    input.data.set(scaled, 0);
-    if (guided) input.data.set(scaled, scaled.length);
+    const scaled = scheduler.scaleModelInput(latents, timestep);
+    unet.sample.set(scaled, 0);
+    if (guided) unet.sample.set(scaled, scaled.length);
     const start = performance.now();
-    const output = await predict(input, timestep);
+    const output = await unet.predict(timestep);
     unetMs.push(performance.now() - start);
-    sample = scheduler.step(guided ? combineGuidance(output, guidance) : output, timestep, sample, run.noise);
+    scheduler.step(guided ? guidedPrediction(output, guidance) : output, timestep, latents, run.noise, latents);
   }
-  return { latents: { data: sample, dims: run.latents.dims }, unetMs };
+  return { latents: { data: latents, dims: run.latents.dims }, unetMs };
 }

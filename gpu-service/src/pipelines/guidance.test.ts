@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FIXTURES } from "../../test/helpers.js";
-import { combineGuidance, duplicateForGuidance, guidanceScaleEmbedding, usesClassifierFreeGuidance } from "./guidance.js";
+import { createScheduler } from "../schedulers/index.js";
+import { duplicateForGuidance, guidanceScaleEmbedding, guidedPrediction, usesClassifierFreeGuidance } from "./guidance.js";
 
 const reference = JSON.parse(await readFile(join(FIXTURES, "guidance-embedding.json"), "utf8")) as { guidance_scale: number; dim: number; embedding: number[] }[];
 
@@ -15,7 +16,11 @@ describe("classifier-free guidance", () => {
     const doubled = duplicateForGuidance({ data: new Float32Array([1, 2]), dims: [1, 2] });
     expect(doubled.dims).toEqual([2, 2]);
     expect([...doubled.data]).toEqual([1, 2, 1, 2]);
-    expect([...combineGuidance(new Float32Array([1, 2, 3, 1]), 7.5)]).toEqual([1 + 7.5 * 2, 2 - 7.5]);
+    const guided = guidedPrediction(new Float32Array([1, 2, 3, 1]), 7.5);
+    // The step combines the halves: one DDIM step from x̂0-predictions at ᾱ_prev = 1 returns ε_u + s·(ε_c − ε_u).
+    const ddim = createScheduler("ddim", { prediction_type: "sample", clip_sample: false, set_alpha_to_one: true });
+    ddim.setTimesteps(1);
+    expect([...ddim.step(guided, ddim.timesteps[0]!, new Float32Array(2))]).toEqual([1 + 7.5 * 2, 2 - 7.5]);
   });
 });
 

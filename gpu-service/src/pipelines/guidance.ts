@@ -1,4 +1,5 @@
 import type { FloatTensor } from "../models/onnx-model.js";
+import type { GuidedPrediction } from "../schedulers/index.js";
 
 /** diffusers' rule: classifier-free guidance runs only for a scale above 1 (credits count it as 2 evaluations). */
 export function usesClassifierFreeGuidance(scale: number | null): scale is number {
@@ -14,14 +15,12 @@ export function duplicateForGuidance(latents: FloatTensor): FloatTensor {
   return { data, dims: [2 * batch, ...rest] };
 }
 
-/** ε = ε_uncond + s · (ε_cond − ε_uncond) over a 2B model output. */
-export function combineGuidance(output: Float32Array, scale: number): Float32Array {
-  const half = output.length / 2;
-  const unconditional = output.subarray(0, half);
-  const conditional = output.subarray(half);
-  const guided = new Float32Array(half);
-  for (let i = 0; i < half; i++) guided[i] = unconditional[i]! + scale * (conditional[i]! - unconditional[i]!);
-  return guided;
+/**
+ * ε = ε_uncond + s · (ε_cond − ε_uncond) for a 2B model output (unconditional half first), left for the
+ * scheduler's step to combine element by element in its own pass over the latents.
+ */
+export function guidedPrediction(output: Float32Array, scale: number): GuidedPrediction {
+  return { stacked: output, scale };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { alphasCumprodOf } from "./betas.js";
 import type { ResolvedSchedulerConfig } from "./config.js";
-import type { NoiseSource, Scheduler } from "./types.js";
+import type { ModelOutput, NoiseSource, Scheduler } from "./types.js";
 
 /**
  * StableDiffusionImg2ImgPipeline.get_timesteps: how many leading entries of an n-step schedule an
@@ -80,7 +80,7 @@ export abstract class BaseScheduler implements Scheduler {
     return this.schedule.slice(start);
   }
 
-  abstract step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array;
+  abstract step(modelOutput: ModelOutput, timestep: number, sample: Float32Array, noise?: NoiseSource, out?: Float32Array): Float32Array;
   abstract addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
 
   protected abstract buildTimesteps(numInferenceSteps: number): number[];

@@ -3,6 +3,8 @@ import type { ResolvedSchedulerConfig } from "./config.js";
 import { f32, interpOnIndexGrid } from "./numeric.js";
 import { lambdaOf, sigmaToAlphaSigma, trainingSigmas } from "./sigmas.js";
 import { dpmTimesteps } from "./spacing.js";
+import { predictionAt, predictionReader, type PredictionReader } from "./model-output.js";
+import type { ModelOutput, NoiseSource } from "./types.js";
 
 /**
  * DPM-Solver++ (Lu et al. 2022, arXiv:2211.01095) in its multistep form, diffusers'
@@ -60,14 +62,14 @@ export class DpmSolverScheduler extends BaseScheduler {
     this.lowerOrderNums = 0;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    checkSameLength(modelOutput, sample, "dpm-solver step");
+  step(modelOutput: ModelOutput, timestep: number, sample: Float32Array, _noise?: NoiseSource, out: Float32Array = new Float32Array(sample.length)): Float32Array {
+    const prediction = predictionReader(modelOutput, sample.length, "dpm-solver step");
     const index = this.indexForStep(timestep);
     // The oldest x̂0 is no longer needed once this step's joins the history: its buffer takes the new one.
     const oldest = this.history[0];
-    const x0 = this.dataPrediction(modelOutput, sample, this.sigmas[index]!, oldest?.length === sample.length ? oldest : new Float32Array(sample.length));
+    const x0 = this.dataPrediction(prediction, sample, this.sigmas[index]!, oldest?.length === sample.length ? oldest : new Float32Array(sample.length));
     this.history = [this.history[1], x0];
-    const prev = this.useFirstOrder(index) ? this.firstOrder(index, x0, sample) : this.secondOrder(index, sample);
+    const prev = this.useFirstOrder(index) ? this.firstOrder(index, x0, sample, out) : this.secondOrder(index, sample, out);
     this.lowerOrderNums = Math.min(this.lowerOrderNums + 1, this.config.solver_order);
     this.stepIndex = index + 1;
     return prev;
@@ -84,27 +86,26 @@ export class DpmSolverScheduler extends BaseScheduler {
   }
 
   /** convert_model_output for dpmsolver++: the model's x̂0, written into `out`. */
-  private dataPrediction(modelOutput: Float32Array, sample: Float32Array, sigma: number, out: Float32Array): Float32Array {
+  private dataPrediction({ values, conditional, scale }: PredictionReader, sample: Float32Array, sigma: number, out: Float32Array): Float32Array {
     const { alpha, sigma: sigmaT } = sigmaToAlphaSigma(sigma);
     const n = sample.length;
     switch (this.config.prediction_type) {
       case "epsilon":
-        for (let i = 0; i < n; i++) out[i] = f32(sample[i]! - f32(sigmaT * modelOutput[i]!)) / alpha;
+        for (let i = 0; i < n; i++) out[i] = f32(sample[i]! - f32(sigmaT * predictionAt(values, conditional, scale, i))) / alpha;
         return out;
       case "sample":
         // A copy: the history outlives this call, the caller's buffer may not.
-        out.set(modelOutput);
+        for (let i = 0; i < n; i++) out[i] = predictionAt(values, conditional, scale, i);
         return out;
       case "v_prediction":
-        for (let i = 0; i < n; i++) out[i] = f32(alpha * sample[i]!) - f32(sigmaT * modelOutput[i]!);
+        for (let i = 0; i < n; i++) out[i] = f32(alpha * sample[i]!) - f32(sigmaT * predictionAt(values, conditional, scale, i));
         return out;
     }
   }
 
   /** DPM-Solver++(1), i.e. DDIM in λ: x_t = (σ_t/σ_s)·x − α_t(e^{−h} − 1)·x̂0. */
-  private firstOrder(index: number, x0: Float32Array, sample: Float32Array): Float32Array {
+  private firstOrder(index: number, x0: Float32Array, sample: Float32Array, out: Float32Array): Float32Array {
     const { ratio, alphaExpm1 } = this.coefficients(index);
-    const out = new Float32Array(sample.length);
     for (let i = 0; i < out.length; i++) out[i] = f32(ratio * sample[i]!) - f32(alphaExpm1 * x0[i]!);
     return out;
   }
@@ -113,7 +114,7 @@ export class DpmSolverScheduler extends BaseScheduler {
    * DPM-Solver++(2M): D0 = x̂0_s0, D1 = (x̂0_s0 − x̂0_s1)/r0 with r0 = h_prev/h; the midpoint
    * variant adds −½·α_t(e^{−h} − 1)·D1, heun adds α_t((e^{−h} − 1)/h + 1)·D1.
    */
-  private secondOrder(index: number, sample: Float32Array): Float32Array {
+  private secondOrder(index: number, sample: Float32Array, out: Float32Array): Float32Array {
     const [m1, m0] = this.history as [Float32Array, Float32Array];
     const { ratio, alphaExpm1, h, alphaT } = this.coefficients(index);
     const h0 = f32(lambdaOf(this.sigmas[index]!) - lambdaOf(this.sigmas[index - 1]!));
@@ -122,7 +123,6 @@ export class DpmSolverScheduler extends BaseScheduler {
       this.config.solver_type === "midpoint"
         ? f32(-0.5 * alphaExpm1)
         : f32(alphaT * f32(f32(f32(f32(Math.exp(-h)) - 1) / h) + 1));
-    const out = new Float32Array(sample.length);
     for (let i = 0; i < out.length; i++) {
       const d1 = f32(invR0 * f32(m0[i]! - m1[i]!));
       out[i] = f32(f32(ratio * sample[i]!) - f32(alphaExpm1 * m0[i]!)) + f32(d1Coeff * d1);

@@ -3,6 +3,8 @@ import type { ResolvedSchedulerConfig } from "./config.js";
 import { f32, interpOnIndexGrid } from "./numeric.js";
 import { trainingSigmas } from "./sigmas.js";
 import { eulerTimesteps } from "./spacing.js";
+import { predictionAt, predictionReader } from "./model-output.js";
+import type { ModelOutput, NoiseSource } from "./types.js";
 
 /**
  * Euler's method on the probability-flow ODE in σ (Karras et al. 2022, Algorithm 2 with no
@@ -37,46 +39,44 @@ export class EulerScheduler extends BaseScheduler {
   override scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
     const sigma = this.sigmas[this.indexForStep(timestep)]!;
     const scale = f32(Math.sqrt(f32(f32(sigma * sigma) + 1)));
-    return sample.map((x) => x / scale);
+    const scaled = new Float32Array(sample.length);
+    for (let i = 0; i < scaled.length; i++) scaled[i] = sample[i]! / scale;
+    return scaled;
   }
 
   /**
    * x_next = x + (x − x̂0)/σ · (σ_next − σ). With epsilon prediction x̂0 = x − σ·ε; with v,
    * x̂0 = −σ/√(σ²+1)·v + x/(σ²+1) (the UNet saw x/√(σ²+1)).
    */
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    checkSameLength(modelOutput, sample, "euler step");
+  step(modelOutput: ModelOutput, timestep: number, sample: Float32Array, _noise?: NoiseSource, out: Float32Array = new Float32Array(sample.length)): Float32Array {
+    const { values, conditional, scale } = predictionReader(modelOutput, sample.length, "euler step");
     const index = this.indexForStep(timestep);
     const sigma = this.sigmas[index]!;
     const dt = f32(this.sigmas[index + 1]! - sigma);
-    const x0 = this.originalPrediction(modelOutput, sample, sigma);
-    const out = new Float32Array(sample.length);
-    for (let i = 0; i < out.length; i++) {
-      const derivative = f32(f32(sample[i]! - x0[i]!) / sigma);
-      out[i] = sample[i]! + f32(derivative * dt);
-    }
-    this.stepIndex = index + 1;
-    return out;
-  }
-
-  private originalPrediction(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+    // One pass per prediction type, x̂0 computed on the way (the same float32 operations as a separate pass).
     const n = sample.length;
     switch (this.config.prediction_type) {
       case "sample":
-        return modelOutput;
-      case "epsilon": {
-        const out = new Float32Array(n);
-        for (let i = 0; i < n; i++) out[i] = sample[i]! - f32(sigma * modelOutput[i]!);
-        return out;
-      }
+        for (let i = 0; i < n; i++) out[i] = eulerUpdate(sample[i]!, predictionAt(values, conditional, scale, i), sigma, dt);
+        break;
+      case "epsilon":
+        for (let i = 0; i < n; i++) {
+          const x = sample[i]!;
+          out[i] = eulerUpdate(x, f32(x - f32(sigma * predictionAt(values, conditional, scale, i))), sigma, dt);
+        }
+        break;
       case "v_prediction": {
         const sigmaSqPlusOne = f32(f32(sigma * sigma) + 1);
-        const c_out = f32(-sigma / f32(Math.sqrt(sigmaSqPlusOne)));
-        const out = new Float32Array(n);
-        for (let i = 0; i < n; i++) out[i] = f32(modelOutput[i]! * c_out) + f32(sample[i]! / sigmaSqPlusOne);
-        return out;
+        const cOut = f32(-sigma / f32(Math.sqrt(sigmaSqPlusOne)));
+        for (let i = 0; i < n; i++) {
+          const x = sample[i]!;
+          out[i] = eulerUpdate(x, f32(f32(predictionAt(values, conditional, scale, i) * cOut) + f32(x / sigmaSqPlusOne)), sigma, dt);
+        }
+        break;
       }
     }
+    this.stepIndex = index + 1;
+    return out;
   }
 
   /**
@@ -93,4 +93,9 @@ export class EulerScheduler extends BaseScheduler {
     for (let i = 0; i < out.length; i++) out[i] = original[i]! + f32(noise[i]! * sigma);
     return out;
   }
+}
+
+/** One element of the step: x + (x − x̂0)/σ · dt. */
+function eulerUpdate(x: number, original: number, sigma: number, dt: number): number {
+  return x + f32(f32(f32(x - original) / sigma) * dt);
 }

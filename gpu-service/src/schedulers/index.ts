@@ -5,7 +5,7 @@ import { EulerScheduler } from "./euler.js";
 import { LcmScheduler } from "./lcm.js";
 import type { SamplerName, Scheduler } from "./types.js";
 
-export type { NoiseSource, SamplerName, Scheduler } from "./types.js";
+export type { GuidedPrediction, ModelOutput, NoiseSource, SamplerName, Scheduler } from "./types.js";
 export { SAMPLER_NAMES } from "./types.js";
 export { SchedulerConfig, resolveSchedulerConfig, type ResolvedSchedulerConfig } from "./config.js";
 export { alphasCumprod, alphasCumprodOf, betas } from "./betas.js";

@@ -1,9 +1,10 @@
 import { BaseScheduler, checkSameLength } from "./base.js";
 import type { ResolvedSchedulerConfig } from "./config.js";
 import { f32 } from "./numeric.js";
-import { addNoiseVp, predictOriginal } from "./prediction.js";
+import { addNoiseVp, originalFromEpsilon, originalFromV, vpScalings } from "./prediction.js";
 import { lcmTimesteps } from "./spacing.js";
-import type { NoiseSource } from "./types.js";
+import { predictionAt, predictionReader, type PredictionReader } from "./model-output.js";
+import type { ModelOutput, NoiseSource } from "./types.js";
 
 /** σ_data of the consistency-model boundary condition (diffusers hard-codes 0.5). */
 const SIGMA_DATA = 0.5;
@@ -15,7 +16,7 @@ const SIGMA_DATA = 0.5;
  */
 export class LcmScheduler extends BaseScheduler {
   private readonly finalAlphaCumprod: number;
-  /** The clean estimate of the latest step (equal to the returned sample on the last step). */
+  /** The clean estimate of the latest step (equal to the returned sample on the last step); rewritten by the next step. */
   private lastDenoised: Float32Array | null = null;
 
   constructor(config: ResolvedSchedulerConfig) {
@@ -74,38 +75,62 @@ export class LcmScheduler extends BaseScheduler {
     return { cSkip: f32(SIGMA_DATA ** 2 / denominator), cOut: f32(scaled / f32(Math.sqrt(denominator))) };
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array {
-    checkSameLength(modelOutput, sample, "lcm step");
+  step(modelOutput: ModelOutput, timestep: number, sample: Float32Array, noise?: NoiseSource, out: Float32Array = new Float32Array(sample.length)): Float32Array {
+    const prediction = predictionReader(modelOutput, sample.length, "lcm step");
     const index = this.indexForStep(timestep);
-    const denoised = this.denoise(modelOutput, timestep, sample);
+    // The previous estimate's buffer is reused: the step's own, never handed out except through `denoised`.
+    const buffer = this.lastDenoised?.length === sample.length ? this.lastDenoised : new Float32Array(sample.length);
+    const denoised = this.denoise(prediction, timestep, sample, buffer);
     this.lastDenoised = denoised;
     this.stepIndex = index + 1;
-    if (index === this.numInferenceSteps - 1) return denoised;
+    if (index === this.numInferenceSteps - 1) {
+      out.set(denoised);
+      return out;
+    }
     if (!noise) throw new Error("LCM needs a noise source for every step but the last");
     const prevTimestep = this.schedule[index + 1]!;
-    return this.renoise(denoised, prevTimestep, noise.randn(sample.length));
+    return this.renoise(denoised, prevTimestep, noise.randn(sample.length), out);
   }
 
-  private denoise(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    const { original } = predictOriginal(this.config, modelOutput, sample, this.alphaProd(timestep), false);
+  /** c_skip·x + c_out·x̂0, in one pass per prediction type. */
+  private denoise({ values, conditional, scale }: PredictionReader, timestep: number, sample: Float32Array, out: Float32Array): Float32Array {
+    const { sqrtAlpha: a, sqrtBeta: b } = vpScalings(this.alphaProd(timestep));
     const range = this.config.clip_sample ? this.config.clip_sample_range : Infinity;
     const { cSkip, cOut } = this.boundaryScalings(timestep);
-    const out = new Float32Array(sample.length);
-    for (let i = 0; i < out.length; i++) {
-      const x0 = Math.min(Math.max(original[i]!, -range), range);
-      out[i] = f32(cOut * x0) + f32(cSkip * sample[i]!);
+    const n = sample.length;
+    switch (this.config.prediction_type) {
+      case "epsilon":
+        for (let i = 0; i < n; i++) {
+          const original = originalFromEpsilon(sample[i]!, predictionAt(values, conditional, scale, i), a, b);
+          out[i] = consistencyUpdate(original, sample[i]!, cOut, cSkip, range);
+        }
+        break;
+      case "sample":
+        for (let i = 0; i < n; i++) out[i] = consistencyUpdate(predictionAt(values, conditional, scale, i), sample[i]!, cOut, cSkip, range);
+        break;
+      case "v_prediction":
+        for (let i = 0; i < n; i++) {
+          const original = originalFromV(sample[i]!, predictionAt(values, conditional, scale, i), a, b);
+          out[i] = consistencyUpdate(original, sample[i]!, cOut, cSkip, range);
+        }
+        break;
     }
     return out;
   }
 
   /** x_prev = √ᾱ_prev·denoised + √(1−ᾱ_prev)·z, z fresh standard normal noise. */
-  private renoise(denoised: Float32Array, prevTimestep: number, z: Float32Array): Float32Array {
+  private renoise(denoised: Float32Array, prevTimestep: number, z: Float32Array, out: Float32Array): Float32Array {
     checkSameLength(denoised, z, "lcm noise");
     const alphaPrev = prevTimestep >= 0 ? this.alphaProd(prevTimestep) : this.finalAlphaCumprod;
-    return addNoiseVp(denoised, z, alphaPrev);
+    return addNoiseVp(denoised, z, alphaPrev, out);
   }
 
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
     return addNoiseVp(original, noise, this.alphaProd(timestep));
   }
+}
+
+/** One element of the clean estimate: c_out·x̂0 + c_skip·x with x̂0 clipped to ±range. */
+function consistencyUpdate(original: number, x: number, cOut: number, cSkip: number, range: number): number {
+  return f32(cOut * Math.min(Math.max(original, -range), range)) + f32(cSkip * x);
 }

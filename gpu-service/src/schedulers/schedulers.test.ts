@@ -107,6 +107,21 @@ describe("every sampler", () => {
         expect(first.every(Number.isFinite)).toBe(true);
       });
 
+      it("updates the latents in place exactly as it writes a new array", () => {
+        const run = (inPlace: boolean) => {
+          const s = createScheduler(sampler, SD15);
+          s.setTimesteps(6);
+          const g = new TorchGenerator(5);
+          let x: Float32Array = g.randn(32);
+          for (const t of s.timesteps) {
+            const output = s.scaleModelInput(x, t).map((v) => 0.2 * v + 0.1);
+            x = inPlace ? s.step(output, t, x, g, x) : s.step(output, t, x, g);
+          }
+          return x;
+        };
+        expect(run(true)).toEqual(run(false));
+      });
+
       it("returns no steps for strength 0 and the full schedule for strength 1", () => {
         const s = createScheduler(sampler, SD15);
         if (sampler === "lcm") {
@@ -126,6 +141,31 @@ function lcmFull(n: number): readonly number[] {
   s.setTimesteps(n);
   return s.timesteps;
 }
+
+describe("a guided prediction", () => {
+  // The step combines ε_u + s·(ε_c − ε_u) in its own pass; it must be the very same float32 as a combined array.
+  for (const sampler of SAMPLER_NAMES) {
+    for (const prediction_type of ["epsilon", "sample", "v_prediction"] as const) {
+      it(`${sampler} (${prediction_type}): steps exactly as on the combined array`, () => {
+        const run = (guided: boolean) => {
+          const s = createScheduler(sampler, { ...SD15, prediction_type });
+          s.setTimesteps(6);
+          const noise = new TorchGenerator(12);
+          let x = new TorchGenerator(11).randn(32);
+          for (const t of s.timesteps) {
+            const unconditional = x.map((v) => 0.3 * v + Math.sin(t));
+            const conditional = x.map((v) => Math.cos(t) - 0.2 * v);
+            const combined = unconditional.map((u, i) => u + 7.5 * (conditional[i]! - u));
+            const stacked = new Float32Array([...unconditional, ...conditional]);
+            x = s.step(guided ? { stacked, scale: 7.5 } : combined, t, x, noise);
+          }
+          return x;
+        };
+        expect(run(true)).toEqual(run(false));
+      });
+    }
+  }
+});
 
 describe("img2imgStartIndex", () => {
   it("follows StableDiffusionImg2ImgPipeline.get_timesteps (truncating n·strength)", () => {
