@@ -18,6 +18,18 @@ describe("encodePng", () => {
     expect(decoded.data[5 * 3 + 1]).toBe(85);
   });
 
+  it("writes the bytes fast-png's encoder wrote, so a seed's image keeps its bytes", () => {
+    // A noisy image (long deflate searches) and a grayscale one, against fast-png's RGB encoding of their rounding.
+    const noisy = { data: Float32Array.from({ length: 3 * 48 * 40 }, (_, i) => (Math.sin(i * 0.37) * Math.cos(i * 0.011) + 1) / 2), dims: [1, 3, 40, 48] };
+    const gray = { data: Float32Array.from({ length: 33 * 17 }, (_, i) => (i % 17) / 16), dims: [1, 1, 33, 17] };
+    for (const image of [gradient, noisy, gray]) {
+      const [, channels = 3, height = 0, width = 0] = image.dims;
+      const plane = height * width;
+      const rgb = Uint8Array.from({ length: plane * 3 }, (_, i) => Math.round(Math.min(1, Math.max(0, image.data[((i % 3) % channels) * plane + Math.floor(i / 3)]!)) * 255));
+      expect(encodePng(image)).toEqual(encode({ width, height, data: rgb, channels: 3, depth: 8 }));
+    }
+  });
+
   it("clamps values the decoder overshot", () => {
     const png = encodePng({ data: new Float32Array([1.2, -0.3, 0.5]), dims: [1, 3, 1, 1] });
     expect([...decode(png).data]).toEqual([255, 0, 128]);

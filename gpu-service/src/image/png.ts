@@ -1,18 +1,72 @@
-import { encode } from "fast-png";
+import { crc32 } from "node:zlib";
+import { zlibSync } from "fflate";
 import type { FloatTensor } from "../models/onnx-model.js";
+
+const SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
+/** IHDR: 8 bits per sample, colour type 2 (RGB), deflate, adaptive filtering, no interlace. */
+const BIT_DEPTH = 8;
+const COLOUR_TYPE_RGB = 2;
+/**
+ * fast-png's default, which earlier images were written with: the same fflate call at the same level gives
+ * the same bytes, so a seed's image does not change.
+ */
+const DEFLATE_LEVEL = 3;
 
 /**
  * Encodes one [1,3,H,W] image in [0,1] as an 8-bit RGB PNG. Rounding is `round(x·255)` as diffusers'
- * `numpy_to_pil` does, and fast-png writes no timestamps, so equal pixels always give equal bytes.
+ * `numpy_to_pil` does, and no timestamps are written, so equal pixels always give equal bytes.
+ *
+ * The file is assembled here rather than by fast-png's encoder, which writes every byte through a growing
+ * DataView buffer (as much time as the compression itself for a small image); the output is byte for byte
+ * what fast-png writes.
  */
 export function encodePng(image: FloatTensor): Uint8Array {
+  const [, , height = 0, width = 0] = image.dims;
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header[8] = BIT_DEPTH;
+  header[9] = COLOUR_TYPE_RGB;
+  const pixels = zlibSync(scanlines(image), { level: DEFLATE_LEVEL });
+  return pngFile([chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", new Uint8Array(0))]);
+}
+
+/** The image as PNG scanlines: per row a filter-type byte (0, none), then R, G, B per pixel. */
+function scanlines(image: FloatTensor): Uint8Array {
   const [, channels = 3, height = 0, width = 0] = image.dims;
   const plane = height * width;
-  const rgb = new Uint8Array(plane * 3);
+  const stride = 1 + 3 * width;
+  const rows = new Uint8Array(height * stride);
   for (let c = 0; c < 3; c++) {
     // Grayscale tensors repeat their only channel.
     const source = image.data.subarray((c % channels) * plane, ((c % channels) + 1) * plane);
-    for (let i = 0; i < plane; i++) rgb[i * 3 + c] = Math.round(Math.min(1, Math.max(0, source[i]!)) * 255);
+    for (let y = 0; y < height; y++) {
+      const row = y * stride + 1 + c;
+      for (let x = 0; x < width; x++) rows[row + 3 * x] = Math.round(Math.min(1, Math.max(0, source[y * width + x]!)) * 255);
+    }
   }
-  return encode({ width, height, data: rgb, channels: 3, depth: 8 });
+  return rows;
+}
+
+/** A chunk: length, type, data, and the CRC-32 of type and data. */
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(12 + data.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) bytes[4 + i] = type.charCodeAt(i);
+  bytes.set(data, 8);
+  view.setUint32(8 + data.length, crc32(bytes.subarray(4, 8 + data.length)));
+  return bytes;
+}
+
+function pngFile(chunks: readonly Uint8Array[]): Uint8Array {
+  const file = new Uint8Array(SIGNATURE.length + chunks.reduce((size, c) => size + c.length, 0));
+  file.set(SIGNATURE);
+  let offset = SIGNATURE.length;
+  for (const c of chunks) {
+    file.set(c, offset);
+    offset += c.length;
+  }
+  return file;
 }
