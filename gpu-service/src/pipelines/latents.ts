@@ -35,12 +35,18 @@ export async function startingPoint(
   const first = jobs[0]!;
   if (!first.initImage) {
     setSchedule(scheduler, steps, distilledTimesteps);
-    return { latents: { data: noise.map((v) => v * scheduler.initNoiseSigma), dims }, timesteps: scheduler.timesteps };
+    return { latents: { data: scaledBy(noise, scheduler.initNoiseSigma), dims }, timesteps: scheduler.timesteps };
   }
   const timesteps = scheduler.timestepsForStrength(steps, first.strength);
   const images = stackBatch(jobs.map((job) => ({ data: job.initImage!, dims: [1, 3, job.height, job.width] })));
   const encoded = await timer.time("vae_encode", () => components.vaeEncoder.encode(images));
   return { latents: noiseTo(scheduler, encoded, noise, timesteps), timesteps };
+}
+
+function scaledBy(noise: Float32Array, sigma: number): Float32Array {
+  const scaled = new Float32Array(noise.length);
+  for (let i = 0; i < scaled.length; i++) scaled[i] = noise[i]! * sigma;
+  return scaled;
 }
 
 /** A sampler that accepts an explicit schedule (diffusers' `set_timesteps(timesteps=...)`), as LCM's does. */
