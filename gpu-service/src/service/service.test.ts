@@ -216,8 +216,13 @@ describe("scheduling", () => {
   });
 
   it("serves the student's image marked degraded when the teacher cannot meet the deadline", async () => {
-    // k = 100 sends every sample to the teacher; a deadline 1 ms away cannot fit a teacher run.
-    const response = await service.call("POST", InternalPaths.generate, generation({ selection: { mode: "adaptive", k: 100 }, deadline_ms: Date.now() + 1, stream: true }));
+    // k = 100 sends every sample to the teacher. The deadline leaves room for the student's image (a deadline
+    // that could not fit even that is refused at admission) but not for a refinement, which runs half the teacher.
+    const load = service.scheduler.load();
+    const room = 4 * Math.max(load.studentLoneJobMs ?? 20, (load.studentBacklog + 1) * (load.studentJobMs ?? 20));
+    expect(room).toBeLessThan(0.5 * (load.teacherJobMs ?? Number.POSITIVE_INFINITY));
+    const response = await service.call("POST", InternalPaths.generate, generation({ selection: { mode: "adaptive", k: 100 }, deadline_ms: Math.round(Date.now() + room), stream: true }));
+    expect(response.status, JSON.stringify(load)).toBe(200);
     const events = parseSse(await response.text()).map((event) => StageEvent.parse(event));
     expect(events.find((event) => event.event === "verdict")).toMatchObject({ decision: "degraded" });
     expect(events.find((event) => event.event === "final")).toMatchObject({
