@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { refuseAdmission, retryAfter, type Load } from "./admission.js";
+import { refuseAdmission as refusal, retryAfter, type Load } from "./admission.js";
+
+/** The error a refused caller gets (null when admitted). */
+const refuseAdmission = (...args: Parameters<typeof refusal>) => refusal(...args)?.error ?? null;
 
 const idle: Load = { draining: false, studentBacklog: 0, teacherBacklog: 0, workersReady: 1, studentJobMs: 20, studentLoneJobMs: 20, teacherJobMs: 400 };
 const limits = { studentQueue: 8, teacherQueue: 2 };

@@ -1,4 +1,5 @@
 import { ApiError, type Mode } from "@understudy/shared";
+import type { ShedReason } from "../monitoring/metrics.js";
 
 /** What admission looks at: the work already promised and how fast it is being done. */
 export interface Load {
@@ -28,6 +29,12 @@ export interface AdmissionRequest {
   deadlineMs?: number | undefined;
 }
 
+/** A refused request: the error its caller gets, and why, for the shed counter. */
+export interface Refusal {
+  error: ApiError;
+  reason: ShedReason;
+}
+
 export interface QueueLimits {
   studentQueue: number;
   teacherQueue: number;
@@ -40,32 +47,28 @@ const MAX_RETRY_AFTER_SECONDS = 60;
  * queue they enter, instead of queueing without bound and timing out later. Mode `teacher` enters the teacher
  * queue directly; every other mode starts in the student queue (a full teacher queue only degrades those).
  */
-export function refuseAdmission(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number = Date.now()): ApiError | null {
+export function refuseAdmission(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number = Date.now()): Refusal | null {
   if (load.draining) {
-    return new ApiError("overloaded", "The gpu-service is shutting down; retry on another replica.", { retryAfterSeconds: 1 });
+    return { error: new ApiError("overloaded", "The gpu-service is shutting down; retry on another replica.", { retryAfterSeconds: 1 }), reason: "draining" };
   }
   return request.mode === "teacher" ? refuseTeacherOnly(request, load, limits, now) : refuseStudentFirst(request, load, limits, now);
 }
 
-function refuseTeacherOnly(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number): ApiError | null {
+function refuseTeacherOnly(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number): Refusal | null {
   const retryAfterSeconds = retryAfter(load.teacherBacklog, load.teacherJobMs, load.workersReady);
   if (load.teacherBacklog + request.n > limits.teacherQueue) {
-    return new ApiError(
-      "overloaded",
-      `The teacher queue is full (${load.teacherBacklog} of ${limits.teacherQueue} images waiting); retry later or use mode "adaptive".`,
-      { retryAfterSeconds },
-    );
+    const message = `The teacher queue is full (${load.teacherBacklog} of ${limits.teacherQueue} images waiting); retry later or use mode "adaptive".`;
+    return { error: new ApiError("overloaded", message, { retryAfterSeconds }), reason: "teacher_queue_full" };
   }
   const finishMs = drainMs(load.teacherBacklog + request.n, load.teacherJobMs, load.workersReady);
   return missesDeadline(request, now, finishMs, load.teacherBacklog, retryAfterSeconds);
 }
 
-function refuseStudentFirst(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number): ApiError | null {
+function refuseStudentFirst(request: AdmissionRequest, load: Load, limits: QueueLimits, now: number): Refusal | null {
   const retryAfterSeconds = retryAfter(load.studentBacklog, load.studentJobMs, load.workersReady);
   if (load.studentBacklog + request.n > limits.studentQueue) {
-    return new ApiError("overloaded", `The student queue is full (${load.studentBacklog} of ${limits.studentQueue} images waiting); retry later.`, {
-      retryAfterSeconds,
-    });
+    const message = `The student queue is full (${load.studentBacklog} of ${limits.studentQueue} images waiting); retry later.`;
+    return { error: new ApiError("overloaded", message, { retryAfterSeconds }), reason: "student_queue_full" };
   }
   // However short the queue, the new job waits at least for a batch of its own to run.
   const finishMs = Math.max(load.studentLoneJobMs ?? 0, drainMs(load.studentBacklog + request.n, load.studentJobMs, load.workersReady));
@@ -76,13 +79,10 @@ function refuseStudentFirst(request: AdmissionRequest, load: Load, limits: Queue
  * A request whose first stage would end after its deadline is refused now rather than computed for a caller
  * that will have given up: the work is wasted either way, and a quick 503 lets the caller retry elsewhere.
  */
-function missesDeadline(request: AdmissionRequest, now: number, finishMs: number, ahead: number, retryAfterSeconds: number): ApiError | null {
+function missesDeadline(request: AdmissionRequest, now: number, finishMs: number, ahead: number, retryAfterSeconds: number): Refusal | null {
   if (request.deadlineMs === undefined || now + finishMs <= request.deadlineMs) return null;
-  return new ApiError(
-    "overloaded",
-    `The gpu-service cannot finish this request before its deadline: ${ahead} images are ahead of it, about ${Math.round(finishMs)} ms of work, and the deadline is ${Math.max(0, request.deadlineMs - now)} ms away; retry later or allow more time.`,
-    { retryAfterSeconds },
-  );
+  const message = `The gpu-service cannot finish this request before its deadline: ${ahead} images are ahead of it, about ${Math.round(finishMs)} ms of work, and the deadline is ${Math.max(0, request.deadlineMs - now)} ms away; retry later or allow more time.`;
+  return { error: new ApiError("overloaded", message, { retryAfterSeconds }), reason: "deadline" };
 }
 
 /** Seconds until the backlog should have drained at the recent pace: at least 1, at most a minute. */

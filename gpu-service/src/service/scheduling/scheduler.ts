@@ -12,7 +12,7 @@ import { reportedThreshold } from "../../pipelines/results.js";
 import { studentBatchKey } from "../../pipelines/student.js";
 import { teacherBatchKey } from "../../pipelines/teacher.js";
 import type { LiveCalibration } from "../monitoring/live-calibration.js";
-import type { ServiceMetrics, ShedReason } from "../monitoring/metrics.js";
+import type { ServiceMetrics } from "../monitoring/metrics.js";
 import type { TaskResult, WorkerPool } from "../workers/pool.js";
 import type { InferenceTasks, InferenceWorkerReady, StudentResult } from "../workers/inference-tasks.js";
 import { refuseAdmission, type AdmissionRequest, type Load, type QueueLimits } from "./admission.js";
@@ -60,13 +60,6 @@ export interface Served {
   response: InternalImagesResponse;
   /** Worker time of the pipeline stages this request waited on (whole batches): the rest is the service's. */
   pipelineMs: number;
-}
-
-/** Why a refused request was refused, for the shed counter. */
-function shedReason(request: AdmissionRequest, load: Load, limits: QueueLimits): ShedReason {
-  if (load.draining) return "draining";
-  if (request.mode === "teacher") return load.teacherBacklog + request.n > limits.teacherQueue ? "teacher_queue_full" : "deadline";
-  return load.studentBacklog + request.n > limits.studentQueue ? "student_queue_full" : "deadline";
 }
 
 /** The student's image served in the teacher's place; the pipeline's `keepStudent(outcome, reason)` in effect. */
@@ -190,11 +183,10 @@ export class Scheduler {
   }
 
   #refuseIfFull(request: AdmissionRequest): void {
-    const load = this.load();
-    const refusal = refuseAdmission(request, load, this.#options, this.#now());
+    const refusal = refuseAdmission(request, this.load(), this.#options, this.#now());
     if (!refusal) return;
-    this.#metrics.shed.inc({ reason: shedReason(request, load, this.#options) });
-    throw refusal;
+    this.#metrics.shed.inc({ reason: refusal.reason });
+    throw refusal.error;
   }
 
   async #resolveOnWorker(request: ImagesRequest): Promise<ImageJob[]> {
