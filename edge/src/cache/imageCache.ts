@@ -1,6 +1,7 @@
 import { ImageExplanation } from "@understudy/shared";
 import { Png } from "../images/png.js";
 import { HotCache } from "./hotCache.js";
+import { afterThisAnswer } from "../afterAnswer.js";
 
 /**
  * The content cache: each image's PNG in R2 under its cache key (`cache/<key>.png`), its explanation
@@ -35,15 +36,10 @@ export async function readCached(bucket: R2Bucket, keys: string[]): Promise<Cach
   return found.every((image): image is CachedImage => image !== null) ? found : null;
 }
 
-/** Resolves on a zero-delay timer: after the handler that is running has returned and its answer gone out. */
-const afterThisAnswer = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 /**
  * Stores one image: in this isolate at once, in R2 by the returned promise (which callers leave to
- * waitUntil). The R2 write starts on a timer because nobody waits for it but the request that made the
- * image, which answers as soon as its handler returns: the runtime sends that answer before a timer fires,
- * so the write's work (the put, and under wrangler dev the simulated bucket on the same thread) comes after
- * it instead of in front of it. Degraded images are refused: they would pin a worse answer forever.
+ * waitUntil). The R2 write starts after the answer (see afterAnswer.ts): nobody waits for it. Degraded images
+ * are refused: they would pin a worse answer forever.
  */
 export async function writeCached(bucket: R2Bucket, key: string, image: CachedImage): Promise<void> {
   if (image.explanation.degraded) return;

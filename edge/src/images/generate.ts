@@ -16,6 +16,7 @@ import { SingleFlight } from "../cache/singleflight.js";
 import { chargeFor, type Settlement } from "../budget/settlement.js";
 import { planImages, studentOnly, type ImageJob, type ImagePlan } from "./plan.js";
 import { Png } from "./png.js";
+import { afterThisAnswer } from "../afterAnswer.js";
 
 /** What a request needs from its surroundings; the route builds it from the Hono context. */
 export interface JobContext {
@@ -135,14 +136,14 @@ export async function refundOnFailure<T>(ctx: JobContext, reserved: Reserved, wo
 
 /**
  * The service's complete answer: settle to what was spent, cache it, report the charge. The settlement is
- * sent but not awaited: until it lands the reservation still holds the (larger) worst case, so nothing can
- * overspend meanwhile, and the charge is the same rule the object applies (what was spent, never more than
- * was reserved).
+ * sent after the answer and not awaited: until it lands the reservation still holds the (larger) worst case,
+ * so nothing can overspend meanwhile, and the charge is the same rule the object applies (what was spent,
+ * never more than was reserved).
  */
 export function settle(ctx: JobContext, plan: ImagePlan, reserved: Reserved, answer: InternalImagesResponse, imposed: DegradedReason | null, gpuMs: number | null): Outcome {
   const images = answer.images.map((image) => ({ png: Png.fromBase64(image.png_b64), explanation: explain(image, imposed) }));
   const settlement = settlementOf(images);
-  ctx.waitUntil(ctx.caller.budget.settle(reserved.reservation, settlement));
+  ctx.waitUntil(afterThisAnswer().then(() => ctx.caller.budget.settle(reserved.reservation, settlement)));
   const outcome = { plan, images, bundle: answer.bundle, gpuMs };
   cacheImages(ctx, plan, outcome);
   return { ...outcome, charged: chargeFor(settlement, reserved.plan.worstCase) };
@@ -158,7 +159,7 @@ async function compute(ctx: JobContext, plan: ImagePlan, bundle: BundleInfo): Pr
 }
 
 function fromCache(ctx: JobContext, plan: ImagePlan, images: CachedImage[]): Outcome {
-  ctx.waitUntil(ctx.caller.budget.recordCacheHit(images.length));
+  ctx.waitUntil(afterThisAnswer().then(() => ctx.caller.budget.recordCacheHit(images.length)));
   return {
     plan,
     images: images.map(({ png, explanation }) => ({ png, explanation: { ...explanation, cache: "hit" } })),
