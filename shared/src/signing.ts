@@ -18,6 +18,9 @@ export interface SignedParts {
   timestamp: number;
 }
 
+/** HMAC-SHA256 of `data` under `secret`, as lowercase hex. Web Crypto's by default; a server may pass a faster one. */
+export type HmacSha256Hex = (secret: string, data: Uint8Array<ArrayBuffer>) => Promise<string> | string;
+
 function signingInput({ method, path, body, timestamp }: SignedParts): Uint8Array<ArrayBuffer> {
   const head = new TextEncoder().encode(`${timestamp}\n${method.toUpperCase()}\n${path}\n`);
   const payload = typeof body === "string" ? new TextEncoder().encode(body) : body;
@@ -27,8 +30,8 @@ function signingInput({ method, path, body, timestamp }: SignedParts): Uint8Arra
   return joined;
 }
 
-export function signRequest(secret: string, parts: SignedParts): Promise<string> {
-  return hmacSha256Hex(secret, signingInput(parts));
+export async function signRequest(secret: string, parts: SignedParts, hmac: HmacSha256Hex = hmacSha256Hex): Promise<string> {
+  return hmac(secret, signingInput(parts));
 }
 
 /** Headers to attach to a signed request. */
@@ -42,7 +45,7 @@ export type SignatureVerdict = { ok: true } | { ok: false; reason: "missing" | "
 export async function verifySignature(
   secret: string,
   parts: Omit<SignedParts, "timestamp"> & { timestamp: string | null; signature: string | null },
-  options: { nowSeconds?: number; windowSeconds?: number } = {},
+  options: { nowSeconds?: number; windowSeconds?: number; hmac?: HmacSha256Hex } = {},
 ): Promise<SignatureVerdict> {
   if (!parts.signature || !parts.timestamp) return { ok: false, reason: "missing" };
   if (!/^\d{1,12}$/.test(parts.timestamp) || !/^[0-9a-f]{64}$/.test(parts.signature)) return { ok: false, reason: "malformed" };
@@ -50,6 +53,6 @@ export async function verifySignature(
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   const window = options.windowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS;
   if (Math.abs(now - timestamp) > window) return { ok: false, reason: "stale" };
-  const expected = await signRequest(secret, { ...parts, timestamp });
+  const expected = await signRequest(secret, { ...parts, timestamp }, options.hmac);
   return constantTimeEqual(expected, parts.signature) ? { ok: true } : { ok: false, reason: "mismatch" };
 }
