@@ -58,6 +58,8 @@ export class StandinGpuService {
   rejected = 0;
   /** While set, a streamed answer waits on it after the verdict, so a test can see what arrived before the final image. */
   holdFinal: Promise<void> | null = null;
+  /** While set, GET bundle waits on it: a slow bundle endpoint, so a test can see who waits for it. */
+  holdBundle: Promise<void> | null = null;
 
   constructor(
     readonly secret: string,
@@ -71,6 +73,7 @@ export class StandinGpuService {
     this.calls.clear();
     this.rejected = 0;
     this.holdFinal = null;
+    this.holdBundle = null;
   }
 
   count(path: string): number {
@@ -93,7 +96,10 @@ export class StandinGpuService {
       return Response.json({ error: { message: `signature ${verdict.reason}`, type: "authentication_error", param: null, code: "unauthorized" } }, { status: 401 });
     }
     this.calls.set(url.pathname, this.count(url.pathname) + 1);
-    if (url.pathname === InternalPaths.bundle) return Response.json(this.bundle);
+    if (url.pathname === InternalPaths.bundle) {
+      if (this.holdBundle) await this.holdBundle;
+      return Response.json(this.bundle);
+    }
     if (url.pathname === InternalPaths.generate || url.pathname === InternalPaths.edit) return this.generate(url.pathname, body);
     return new Response("not found", { status: 404 });
   }

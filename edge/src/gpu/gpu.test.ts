@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { InternalPaths, type ImagesResponse } from "@understudy/shared";
 import { errorOf, generate, installStandin, newTenant, standin, usage } from "../../test/helpers.js";
 import { backoffMs } from "./backoff.js";
@@ -87,6 +87,25 @@ describe("calling the gpu-service", () => {
     expect((await usage(key)).credits.reserved).toBe(0);
     const after = (await (await generate(key, { prompt: "after", seed: 1 })).json()) as ImagesResponse;
     expect(after.understudy.bundle).toEqual({ id: "circles-world", version: "v2" });
+  });
+
+  it("a bundle older than 30 s still plans requests at once while one background call refreshes it", async () => {
+    const { key } = await newTenant("pro");
+    expect((await generate(key, { prompt: "warm the bundle", mode: "student" })).status).toBe(200);
+    const fetched = standin.count(InternalPaths.bundle);
+    let release!: () => void;
+    standin.holdBundle = new Promise((resolve) => (release = resolve));
+    const later = Date.now() + 31_000;
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => later);
+    try {
+      // Both answer while the refresh is still held: nobody waits for it.
+      expect((await generate(key, { prompt: "stale is fine", mode: "student" })).status).toBe(200);
+      expect((await generate(key, { prompt: "one refresh at a time", mode: "student" })).status).toBe(200);
+      expect(standin.count(InternalPaths.bundle)).toBe(fetched + 1);
+    } finally {
+      release();
+      clock.mockRestore();
+    }
   });
 
   it("input only the model can judge (an undecodable image) is the caller's 400, not our 500, and free", async () => {
