@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { decode, encode } from "fast-png";
 import jpeg from "jpeg-js";
 import { decodeImage } from "./decode.js";
 import { encodePng } from "./png.js";
 import { resizeImages } from "./resize.js";
 import { toUnitRange } from "./processing.js";
+
+/** SHA-256 of the noisy 64x64 test image's PNG at fflate level 1: changes only when the encoding does. */
+const PINNED_SHA256 = "d2c921f58c7a0f3c2a038bf4fad0c17b534d9eb14f6842f2f5368e015f2a9b1a";
 
 const gradient = { data: Float32Array.from({ length: 3 * 4 * 4 }, (_, i) => (i % 16) / 15), dims: [1, 3, 4, 4] };
 
@@ -18,16 +22,21 @@ describe("encodePng", () => {
     expect(decoded.data[5 * 3 + 1]).toBe(85);
   });
 
-  it("writes the bytes fast-png's encoder wrote, so a seed's image keeps its bytes", () => {
-    // A noisy image (long deflate searches) and a grayscale one, against fast-png's RGB encoding of their rounding.
+  it("decodes to exactly the rounded pixels, for noisy and grayscale images too", () => {
+    // A noisy image (long deflate searches) and a grayscale one, against their rounding decoded by fast-png.
     const noisy = { data: Float32Array.from({ length: 3 * 48 * 40 }, (_, i) => (Math.sin(i * 0.37) * Math.cos(i * 0.011) + 1) / 2), dims: [1, 3, 40, 48] };
     const gray = { data: Float32Array.from({ length: 33 * 17 }, (_, i) => (i % 17) / 16), dims: [1, 1, 33, 17] };
     for (const image of [gradient, noisy, gray]) {
       const [, channels = 3, height = 0, width = 0] = image.dims;
       const plane = height * width;
       const rgb = Uint8Array.from({ length: plane * 3 }, (_, i) => Math.round(Math.min(1, Math.max(0, image.data[((i % 3) % channels) * plane + Math.floor(i / 3)]!)) * 255));
-      expect(encodePng(image)).toEqual(encode({ width, height, data: rgb, channels: 3, depth: 8 }));
+      expect(decode(encodePng(image)).data).toEqual(rgb);
     }
+  });
+
+  it("keeps its bytes: the compression is pinned, so a seed's cached image never changes under it", () => {
+    const noisy = { data: Float32Array.from({ length: 3 * 64 * 64 }, (_, i) => (Math.sin(i * 0.37) * Math.cos(i * 0.011) + 1) / 2), dims: [1, 3, 64, 64] };
+    expect(createHash("sha256").update(encodePng(noisy)).digest("hex")).toBe(PINNED_SHA256);
   });
 
   it("clamps values the decoder overshot", () => {
