@@ -74,6 +74,8 @@ console.log(`bundle ${pipeline.info.id}@${pipeline.info.version}, ${values.threa
 const PATHS: [string, InternalGenerateRequestInput["selection"]][] = [
   ["student-only", { mode: "student" }],
   ["adaptive k=50", { mode: "adaptive", k: 50 }],
+  // How often k=50 refines depends on the prompt and the seeds; k=100 measures the refining branch every time.
+  ["adaptive k=100", { mode: "adaptive", k: 100 }],
   ["teacher-only", { mode: "teacher" }],
 ];
 // Every path warms up before any is measured, so the first one measured does not pay for V8's compilation.
