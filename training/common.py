@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import time
@@ -58,6 +59,16 @@ def restore_optimizer(state: dict, opt, sched=None) -> bool:
 def warmup_lr(base_lr: float, step: int, warm_from: int, warmup_steps: int = 200) -> float:
     """Linear warm-up over `warmup_steps` counted from `warm_from` (0, or the step a fresh optimizer resumed at)."""
     return base_lr * min(1.0, (step - warm_from + 1) / warmup_steps)
+
+
+def anneal_lr(lr: float, step: int, anneal_from: int, total: int, floor: float = 0.1) -> float:
+    """Cosine decay of the learning rate from `anneal_from` to `total` down to `floor`·lr (0 = no annealing).
+    Training runs across sessions at a constant rate; the last stretch before an export is annealed, which
+    sharpens the EMA weights more than the same steps at full rate."""
+    if not anneal_from or step < anneal_from or total <= anneal_from:
+        return lr
+    frac = min(1.0, (step - anneal_from) / (total - anneal_from))
+    return lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
 def load_ckpt(path: Path, device="cpu"):

@@ -60,28 +60,86 @@ class Judge(nn.Module):
 
 # ---------------------------------------------------------------------------------------------- oracle
 class Oracle(nn.Module):
-    """Cheap (prompt, image) scorer: pixel_values [B,3,64,64] in [0,1], input_ids [B,L] -> score [B]."""
+    """Cheap (prompt, image) scorer: pixel_values [B,3,64,64] in [0,1], input_ids [B,L] -> score [B], the expected
+    number of the prompt's constraints (each object's position, colour, shape and size; the background; the number
+    of objects) that the image satisfies. It checks the prompt's constraints one by one, as TIFA-style
+    evaluators do with question answering, with two small learned readers and a fixed comparison:
+    - the image reader: one CNN shared by the nine grid cells (a 20x20 crop of the half-resolution image per
+      cell) gives each cell's probabilities of holding an object and of its colour, shape and size, and a
+      whole-image branch the background's; trained on rendered scenes' ground truth, half of them passed
+      through the VAE so the decoder's texture is familiar (never on the judge);
+    - the prompt reader: a token CNN gives, for each of two object slots, whether the prompt asks for that
+      object and its colour, shape, size (or any) and cell (or any), and the background asked for (or any);
+    - the comparison: for each object asked for, the probability the image has it where asked, with the
+      colour, shape and size asked for (best cell when the position is open), plus background and count.
+    Earlier learned comparisons (a pooled image vector; FiLM on cell features; agreement features with a learned
+    head) did not learn to rank student samples within the time we had (dev-set Spearman on one-object prompts
+    -0.21, 0.05 and 0.20); this one scores by construction what its readers see."""
+
+    CENTRES = (9, 16, 23)  # cell centres 18/32/46 px at half resolution
+    HALF = 10
+    SLOTS = 2
+    ATTRS = 1 + 8 + 6 + 2   # per cell: presence, colour, shape, size
+    ASKED = 1 + 8 + 6 + 3 + 10  # per slot: asked for, colour, shape, size (small/large/any), cell (nine/any)
 
     def __init__(self, width=16, d=64):
         super().__init__()
-        w = width
+        w, h = width, 2 * d
         def blk(ci, co, s):
-            return nn.Sequential(nn.Conv2d(ci, co, 3, s, 1), nn.BatchNorm2d(co), nn.ReLU(inplace=True))
-        self.img = nn.Sequential(blk(3, w, 2), blk(w, 2 * w, 2), blk(2 * w, 4 * w, 2), blk(4 * w, 4 * w, 1))  # 8x8
-        self.img_fc = nn.Conv2d(4 * w, 2 * d, 4, 2, 1)  # -> 4x4
-        self.img_fc2 = nn.Conv2d(2 * d, 2 * d, 4)
+            return nn.Sequential(nn.Conv2d(ci, co, 3, s, 1), nn.ReLU(inplace=True))
+        self.cell = nn.Sequential(blk(3, w, 1), blk(w, 2 * w, 2), blk(2 * w, 4 * w, 2),  # 20 -> 5x5
+                                  nn.Conv2d(4 * w, h, 5), nn.ReLU(inplace=True))          # -> 1x1
+        self.scene_head = nn.Conv2d(h, self.ATTRS, 1)
+        self.glob = nn.Sequential(blk(3, 16, 2), blk(16, 32, 2), blk(32, 32, 2))          # 8x8
+        self.bg_head = nn.Conv2d(32, 9, 1)
         self.emb = nn.Embedding(len(VOCAB), d)
         self.pos = nn.Parameter(torch.randn(1, d, 1, MAX_LEN) * 0.02)
         self.txt = nn.Sequential(nn.Conv2d(d, d, (1, 3), 1, (0, 1)), nn.ReLU(inplace=True),
                                  nn.Conv2d(d, d, (1, 3), 1, (0, 1)), nn.ReLU(inplace=True))
-        self.txt_fc = nn.Conv2d(d * 1, 2 * d, (1, MAX_LEN))
-        self.mlp = nn.Sequential(nn.Conv2d(6 * d, 2 * d, 1), nn.ReLU(inplace=True), nn.Conv2d(2 * d, 1, 1))
+        self.txt_fc = nn.Conv2d(d, h, (1, MAX_LEN))
+        self.ask_head = nn.Sequential(nn.Conv2d(h, h, 1), nn.ReLU(inplace=True),
+                                      nn.Conv2d(h, self.SLOTS * self.ASKED + 10, 1))
+
+    def cells(self, x):
+        B = x.shape[0]
+        xp = F.pad(x, (self.HALF,) * 4)  # zero (= mid-gray) padding
+        crops = [xp[:, :, cy:cy + 2 * self.HALF, cx:cx + 2 * self.HALF] for cy in self.CENTRES for cx in self.CENTRES]
+        f = self.cell(torch.stack(crops, 1).reshape(-1, 3, 2 * self.HALF, 2 * self.HALF))  # [B*9,h,1,1]
+        return f.reshape(B, 9, -1)                                                      # [B,9,h]
+
+    def read_image(self, pixel_values):
+        """Scene logits: per cell [B,9,17] (presence, colour 8, shape 6, size 2) and background [B,9]."""
+        x = F.avg_pool2d((pixel_values - 0.5) * 2, 2)
+        cells = self.scene_head(self.cells(x).transpose(1, 2).unsqueeze(3)).squeeze(3).transpose(1, 2)
+        return cells, self.bg_head(self.glob(x).mean((2, 3), keepdim=True)).flatten(1)
+
+    def read_prompt(self, input_ids):
+        """Asked-for logits: per slot [B,2,28] (asked, colour 8, shape 6, size 3, cell 10) and background [B,10]."""
+        e = self.emb(input_ids).transpose(1, 2).unsqueeze(2) + self.pos                # [B,d,1,L]
+        out = self.ask_head(F.relu(self.txt_fc(self.txt(e)))).flatten(1)
+        return out[:, :self.SLOTS * self.ASKED].reshape(-1, self.SLOTS, self.ASKED), out[:, self.SLOTS * self.ASKED:]
 
     def forward(self, pixel_values, input_ids):
-        i = F.relu(self.img_fc2(F.relu(self.img_fc(self.img((pixel_values - 0.5) * 2)))))  # [B,2d,1,1]
-        e = self.emb(input_ids).transpose(1, 2).unsqueeze(2) + self.pos        # [B,d,1,L]
-        t = F.relu(self.txt_fc(self.txt(e)))                                   # [B,2d,1,1]
-        return self.mlp(torch.cat([i, t, i * t], 1)).flatten(1)[:, 0]
+        cells, bg = self.read_image(pixel_values)
+        asked, asked_bg = self.read_prompt(input_ids)
+        present = torch.sigmoid(cells[..., 0])                                         # [B,9]
+        colour, shape, size = F.softmax(cells[..., 1:9], -1), F.softmax(cells[..., 9:15], -1), F.softmax(cells[..., 15:17], -1)
+        score = 0
+        wanted_count = 0
+        for k in range(self.SLOTS):
+            a = asked[:, k]
+            wants = torch.sigmoid(a[:, 0])                                             # [B]
+            c_ask, s_ask, z_ask, p_ask = (F.softmax(a[:, 1:9], -1), F.softmax(a[:, 9:15], -1),
+                                          F.softmax(a[:, 15:18], -1), F.softmax(a[:, 18:28], -1))
+            looks = (present * ((colour * c_ask[:, None]).sum(-1) + (shape * s_ask[:, None]).sum(-1) +
+                                (size * z_ask[:, None, :2]).sum(-1)))                 # [B,9]; size counts only when asked (not "any")
+            at_asked_cell = (p_ask[:, :9] * (present + looks)).sum(-1)                 # position, then attributes
+            anywhere = p_ask[:, 9] * looks.amax(-1)
+            score = score + wants * (at_asked_cell + anywhere)
+            wanted_count = wanted_count + wants
+        bg_right = (F.softmax(bg, -1) * F.softmax(asked_bg, -1)[:, :9]).sum(-1)
+        count_right = F.relu(1 - (present.sum(-1) - wanted_count).abs())
+        return score + bg_right + count_right
 
 
 # ---------------------------------------------------------------------------------------------- VAE

@@ -1,7 +1,10 @@
-"""Train the oracle (the ImageReward role) WITHOUT the judge: (prompt, image) pairs where the image is rendered
-from the prompt's scene with m attributes perturbed (colour / shape / size / position / background / object count),
-plus image degradations (blur, down-up sampling, noise, shape erosion). The soft target is the fraction of the
-prompt's constraints the image satisfies, minus a penalty for degradation; loss = BCE on the logit `score`."""
+"""Train the oracle (the ImageReward role) WITHOUT the judge: its two readers (see models.Oracle).
+- The image reader learns each grid cell's object (presence, colour, shape, size) and the background from renders
+  of training scenes, each with m prompt attributes perturbed so that objects and backgrounds vary independently
+  of the prompt, half of them passed through the VAE (the decoder's texture, which every served image has).
+- The prompt reader learns, from the same training prompts (canonical, attribute-omitting and paraphrased),
+  which objects, attributes, cells and background they ask for.
+The score is then their comparison; nothing is fitted to any evaluator's verdicts."""
 import copy
 import random
 
@@ -9,11 +12,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .augment import blur, down_up, judge_augment
+from .augment import judge_augment
 from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, save_ckpt, setup, to_tensor_img
 from .models import Oracle
 from .world import (BACKGROUNDS, COLOUR_NAMES, POSITIONS, SHAPES, Obj, Scene, cells_adjacent, encode,
-                    prompt_variant, render, sample_scene)
+                    prompt_variant, render, sample_scene, SIZES)
 
 
 def perturb(scene: Scene, spec: dict, rng: random.Random, m: int):
@@ -70,52 +73,88 @@ def perturb(scene: Scene, spec: dict, rng: random.Random, m: int):
 
 
 def make_pairs(n, seed):
-    f = DATA / f"oracle_{n}_{seed}.pt"
+    """n prompts, each with two renders of its scene perturbed by different numbers of attributes (the pair teaches
+    the ranking that serving needs: for one prompt, which image is better). Returns images [n,2,64,64,3] u8, ids,
+    y [n,2] (fraction of the prompt's constraints each render satisfies) and total [n] (number of constraints)."""
+    f = DATA / f"oracle_pairs_v4_{n}_{seed}.pt"
     if f.exists():
         return torch.load(f)
     rng = random.Random(seed)
-    imgs = np.zeros((n, 64, 64, 3), np.uint8)
+    imgs = np.zeros((n, 2, 64, 64, 3), np.uint8)
     ids = np.zeros((n, 32), np.int64)
-    y = np.zeros((n,), np.float32)
+    y = np.zeros((n, 2), np.float32)
+    total = np.zeros((n,), np.float32)
+    cells = np.full((n, 2, 9, 3), -1, np.int64)  # what each render shows per grid cell: colour, shape, size (-1 empty)
+    bg = np.zeros((n, 2), np.int64)
+    asked = np.full((n, 2, 5), -1, np.int64)  # per slot: asked (0/1), colour, shape, size (2 = any), cell (9 = any)
+    asked_bg = np.zeros((n,), np.int64)        # 9 = any
     for k in range(n):
         sc = sample_scene(rng)
         p, spec = prompt_variant(sc, rng)
-        m = rng.choices([0, 1, 2, 3], [0.4, 0.35, 0.15, 0.1])[0]
-        sc2, done, total = perturb(sc, spec, rng, m)
-        imgs[k] = render(sc2)
+        asked[k, :, 0] = 0
+        for j, o in enumerate(sc.objects):
+            asked[k, j] = (1, COLOUR_NAMES.index(o.colour), SHAPES.index(o.shape),
+                           SIZES.index(o.size) if spec["size"] else 2, POSITIONS.index(o.position) if spec["position"] else 9)
+        asked_bg[k] = BACKGROUNDS.index(sc.background) if spec["background"] else 9
+        ms = rng.sample([0, 0, 1, 1, 2, 3], 2)
+        for j, m in enumerate(ms):
+            sc2, done, tot = perturb(sc, spec, rng, m)
+            imgs[k, j] = render(sc2)
+            for o in sc2.objects:
+                cells[k, j, POSITIONS.index(o.position)] = (COLOUR_NAMES.index(o.colour), SHAPES.index(o.shape),
+                                                            SIZES.index(o.size))
+            bg[k, j] = BACKGROUNDS.index(sc2.background)
+            y[k, j] = 1 - done / tot
         ids[k] = encode(p)
-        y[k] = 1 - done / total
-    d = {"imgs": torch.from_numpy(imgs), "ids": torch.from_numpy(ids), "y": torch.from_numpy(y)}
+        total[k] = tot
+    d = {"imgs": torch.from_numpy(imgs), "ids": torch.from_numpy(ids), "y": torch.from_numpy(y),
+         "total": torch.from_numpy(total), "cells": torch.from_numpy(cells), "bg": torch.from_numpy(bg),
+         "asked": torch.from_numpy(asked), "asked_bg": torch.from_numpy(asked_bg)}
     torch.save(d, f)
     return d
 
 
-def degrade(x, g):
-    """Strong degradations with a severity in [0,1] per sample (0 = untouched)."""
-    B = x.shape[0]
-    kind = torch.randint(0, 5, (B,), generator=g)
-    sev = torch.zeros(B)
-    out = x.clone()
-    for k in range(1, 5):
-        m = kind == k
-        if not m.any():
-            continue
-        xs = x[m]
-        if k == 1:
-            xs = blur(blur(xs, 5), 5)
-        elif k == 2:
-            xs = down_up(xs, 4)
-        elif k == 3:
-            xs = (xs + torch.randn(xs.shape, generator=g) * 0.25).clamp(0, 1)
-        else:  # blobby: heavy blur then re-sharpen (shapes turn into blobs)
-            xs = ((blur(blur(blur(xs, 5), 5), 5) - 0.5) * 1.6 + 0.5).clamp(0, 1)
-        out[m] = xs
-        sev[m] = 1.0
-    return out, sev
+def decoded_style(imgs_u8, share, seed):
+    """A `share` of the images replaced by their VAE reconstruction (encode mean, decode), so that the oracle also
+    sees the decoder's texture, which every served image has; the VAE keeps every attribute (check_vae)."""
+    from .train_vae import load_vae
+    enc, dec, _ = load_vae()
+    flat = imgs_u8.reshape(-1, 64, 64, 3)
+    g = torch.Generator().manual_seed(seed)
+    pick = torch.nonzero(torch.rand(len(flat), generator=g) < share).flatten()
+    out = flat.clone()
+    with torch.no_grad():
+        for i in range(0, len(pick), 512):
+            idx = pick[i:i + 512]
+            x = to_tensor_img(flat[idx].numpy()) * 2 - 1
+            mean = enc(x)[:, :4]
+            r = ((dec(mean) + 1) / 2).clamp(0, 1)
+            out[idx] = (r.permute(0, 2, 3, 1) * 255).round().to(torch.uint8)
+    return out.reshape(imgs_u8.shape)
+
+
+def image_loss(net, x, cells, bg):
+    """What each cell shows (presence; colour, shape, size where an object is) and the background."""
+    logits, bg_logits = net.read_image(x)
+    present = cells[..., 0] >= 0
+    loss = F.binary_cross_entropy_with_logits(logits[..., 0], present.float()) + F.cross_entropy(bg_logits, bg)
+    for i, (lo, hi) in enumerate(((1, 9), (9, 15), (15, 17))):
+        loss = loss + F.cross_entropy(logits[..., lo:hi][present], cells[..., i][present])
+    return loss
+
+
+def prompt_loss(net, ids, asked, asked_bg):
+    """Which objects the prompt asks for, with which colour, shape, size (or any) and cell (or any); background."""
+    logits, bg_logits = net.read_prompt(ids)
+    wanted = asked[..., 0] == 1
+    loss = F.binary_cross_entropy_with_logits(logits[..., 0], wanted.float()) + F.cross_entropy(bg_logits, asked_bg)
+    for i, (lo, hi) in enumerate(((1, 9), (9, 15), (15, 18), (18, 28))):
+        loss = loss + F.cross_entropy(logits[..., lo:hi][wanted], asked[..., i + 1][wanted])
+    return loss
 
 
 def main():
-    args = base_args("train oracle", steps=2000, batch=128, lr=2e-3, n=60000).parse_args()
+    args = base_args("train oracle", steps=1500, batch=64, lr=2e-3, n=40000, decoded_share=0.5).parse_args()
     dev = setup(args)
     log = Log("oracle")
     ck = RUNS / "oracle.pt"
@@ -123,7 +162,10 @@ def main():
     if st and st["step"] >= args.steps:
         log("oracle complete, skipping"); return
     d = make_pairs(args.n, 11)
-    X, I, Y = to_tensor_img(d["imgs"].numpy()), d["ids"], d["y"]
+    styled = DATA / f"oracle_pairs_v4_{args.n}_11_decoded{args.decoded_share}.pt"
+    if not styled.exists():
+        torch.save(decoded_style(d["imgs"], args.decoded_share, 12), styled)
+    U8, I, CELLS, BG, ASKED, ASKED_BG = torch.load(styled), d["ids"], d["cells"], d["bg"], d["asked"], d["asked_bg"]
     net = Oracle().to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps, pct_start=0.1)
@@ -134,19 +176,15 @@ def main():
     g = torch.Generator().manual_seed(args.seed + 77 + step)
     net.train()
     while step < args.steps:
-        idx = torch.randint(0, len(X), (args.batch,), generator=g)
-        x, y = X[idx], Y[idx].clone()
-        dm = torch.rand(args.batch, generator=g) < 0.25
-        xd, sev = degrade(x, g)
-        x = torch.where(dm[:, None, None, None], xd, x)
-        y = torch.where(dm, (y - 0.35 * sev).clamp(min=0), y)
-        x = judge_augment(x, g)
-        s = net(x.to(dev), I[idx].to(dev))
-        loss = F.binary_cross_entropy_with_logits(s, y.to(dev))
+        idx = torch.randint(0, len(U8), (args.batch,), generator=g)
+        x = judge_augment(to_tensor_img(U8[idx].reshape(-1, 64, 64, 3).numpy()), g)
+        li = image_loss(net, x.to(dev), CELLS[idx].reshape(-1, 9, 3).to(dev), BG[idx].flatten().to(dev))
+        lp = prompt_loss(net, I[idx].to(dev), ASKED[idx].to(dev), ASKED_BG[idx].to(dev))
+        loss = li + lp
         opt.zero_grad(); loss.backward(); opt.step(); sched.step(); step += 1
-        if step % 100 == 0:
-            log(f"step {step} loss {loss.item():.4f}")
-        if step % 500 == 0 or step == args.steps:
+        if step % 50 == 0:
+            log(f"step {step} loss {loss.item():.4f} image {li.item():.4f} prompt {lp.item():.4f}")
+        if step % 250 == 0 or step == args.steps:
             save_ckpt(ck, model=net.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), step=step)
     log("oracle done")
 

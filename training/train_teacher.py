@@ -7,7 +7,7 @@ import random
 import torch
 import torch.nn.functional as F
 
-from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup, warmup_lr
+from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, anneal_lr, render_cache, save_ckpt, setup, warmup_lr
 from .diffusion import T, q_sample, v_target
 from .models import TextEncoder, UNet
 from .world import encode, prompt_variant
@@ -28,7 +28,7 @@ def ema_update(ema, net, decay):
 
 
 def main():
-    args = base_args("train teacher", steps=4000, batch=64, lr=5e-4, drop=0.1, n=40000, max_minutes=0.0).parse_args()
+    args = base_args("train teacher", steps=4000, batch=64, lr=5e-4, drop=0.1, n=40000, max_minutes=0.0, anneal_from=0).parse_args()
     dev = setup(args)
     log = Log("teacher")
     ck = RUNS / "teacher.pt"
@@ -64,7 +64,7 @@ def main():
         if args.max_minutes and time.time() - t_start > 60 * args.max_minutes:
             log(f"time budget reached at step {step}")
             break
-        lr = warmup_lr(args.lr, step, warm_from)
+        lr = anneal_lr(warmup_lr(args.lr, step, warm_from), step, args.anneal_from, args.steps)
         for pg in opt.param_groups:
             pg["lr"] = lr
         idx = torch.randint(0, len(Z), (args.batch,), generator=g)

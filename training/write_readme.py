@@ -72,7 +72,7 @@ on CPU by `training/` (see `training/README.md`), exported in the Stable Diffusi
 | `scheduler/scheduler_config.json` | DDIMScheduler: `squaredcos_cap_v2`, `v_prediction`, `trailing`, `set_alpha_to_one` true | |
 | `student_unet/model.onnx` | latent-consistency-distilled student, same I/O as the teacher (no `timestep_cond`: guidance {scfg.get('distilled_guidance_scale')} is baked in) | same as `unet` (output v; the LCM scheduler turns it into the consistency function) |
 | `student_scheduler/scheduler_config.json` | LCMScheduler, same betas, `original_inference_steps` 50, `timestep_scaling` 10 | |
-| `oracle/model.onnx` | cheap (prompt, image) scorer (ImageReward's role) | `pixel_values` f32 [B,3,64,64] in [0,1], `input_ids` int64 [B,L] → `score` f32 [B] (a logit; higher = better match) |
+| `oracle/model.onnx` | cheap (prompt, image) scorer (ImageReward's role) | `pixel_values` f32 [B,3,64,64] in [0,1], `input_ids` int64 [B,L] → `score` f32 [B] (the expected number of the prompt's constraints the image satisfies; higher = better match) |
 | `judge/model.onnx` | evaluation-only attribute classifier (never used for serving) | `pixel_values` f32 [B,3,64,64] in [0,1] → `presence` [B,9], `colour` [B,9,8], `shape` [B,9,6], `size` [B,9,2], `background` [B,9] (all logits), `features` [B,128] |
 | `judge/config.json` | label orders: cells, colours, shapes, sizes, backgrounds | |
 | `judge/reference_stats.json` | `mean` [128] and `cov` [128×128] of judge `features` on 5000 clean renders (for the Fréchet distance) | |
@@ -117,7 +117,9 @@ Teacher (DDIM 50, guidance {ev.get('guidance')}) / student ({ev.get('student_ste
   (strictly more attributes: {pct(ev.get('student_more_attributes'))}; teacher strictly more: {pct(ev.get('teacher_more_attributes'))}).
 - Judge Fréchet distance to real renders: teacher {ev.get('fd_judge_teacher', float('nan')):.3f}, student {ev.get('fd_judge_student', float('nan')):.3f}.
 - Oracle Spearman vs the judge's number of attributes right, on student samples: **{ev.get('oracle_spearman_student', float('nan')):.3f}**
-  (on teacher samples {ev.get('oracle_spearman_teacher', float('nan')):.3f}; pooled {ev.get('oracle_spearman_all', float('nan')):.3f}).
+  (on teacher samples {ev.get('oracle_spearman_teacher', float('nan')):.3f}; pooled {ev.get('oracle_spearman_all', float('nan')):.3f};
+  student samples of one-object prompts only {ev.get('oracle_spearman_student_one_object', float('nan')):.3f}, two-object prompts only
+  {ev.get('oracle_spearman_student_two_objects', float('nan')):.3f}; against the fraction of attributes right {ev.get('oracle_spearman_student_fraction_right', float('nan')):.3f}).
 - {vae_txt}
 - onnxruntime-node on this 2-core CPU (1 intra-op thread, shared machine, so noisy): text encoder {tm.get('text_encoder_b1')} ms,
   teacher UNet at batch 2 {tm.get('teacher_unet_b2')} ms, student UNet {tm.get('student_unet_b1')} ms, decoder {tm.get('vae_decoder_b1')} ms,
@@ -130,10 +132,16 @@ Targets of issue 3 for comparison: teacher one-object colour/size/position/backg
 two-object all ≥ 50%; student beats teacher ≥ 15%; oracle Spearman ≥ 0.5; student image < 50 ms; teacher image < 1 s.
 
 ## How it was trained (details and reproduction: `training/README.md`)
-Teacher: {tcfg.get('train_steps')} steps (batch 32, AdamW 5e-4, EMA) of text encoder + UNet jointly on 40k cached latents,
+Teacher: {tcfg.get('train_steps')} steps (batch 32, AdamW at 5e-4 then 8e-4, the last 1700 steps cosine-annealed to a tenth, EMA) of text encoder + UNet jointly on 40k cached latents,
 v-prediction, 10% empty-prompt dropout. Student: {scfg.get('distill_steps')} steps of latent consistency distillation
 (skip 20 of the 50-step DDIM schedule, guidance {scfg.get('distilled_guidance_scale')} built in, EMA-0.95 target, pseudo-Huber loss).
-Oracle: trained without the judge on renders whose scene has m prompt attributes perturbed plus degradations.
+Oracle: trained without the judge, and checks the prompt's constraints one by one (as TIFA-style evaluators do):
+an image reader (per grid cell: object, colour, shape, size; background), learned from renders of training scenes
+with prompt attributes perturbed, half passed through the VAE; a prompt reader (which objects, attributes, cells and
+background the prompt asks for, or "any"), learned from the training prompts; and a fixed comparison giving the
+expected number of constraints satisfied. Being compositional like the judge, it agrees with the judge more than a
+learned reward model such as ImageReward would agree with people; its readers are smaller, separately trained, and
+see decoded (VAE) images, which the judge never trained on.
 Judge: trained on augmented renders. Reproduce: `training/build_bundle.sh` (resumable; `DEVICE=cuda` on a GPU).
 """
     (BUNDLE / "README.md").write_text(text)
