@@ -8,7 +8,7 @@ import torch
 
 from .common import RUNS, base_args, load_ckpt, setup
 from .diffusion import ddim_sample, lcm_sample, seeded_latents
-from .judging import feature_stats, frechet, judge_outputs, spearman, verdicts
+from .judging import feature_stats, frechet, judge_outputs, spearman, spearman_by_prompt_shape, verdicts
 from .models import Judge
 from .prompt_sets import eval_set
 from .world import encode
@@ -105,10 +105,8 @@ def evaluate(judge, oracle, guidance, student_steps, n_one=400, n_two=200, log=p
     res["oracle_spearman_teacher"] = spearman(sct, nt)
     res["oracle_spearman_student_fraction_right"] = spearman(sc, ns / np.array([len(v) for v in ps]))
     res["oracle_spearman_all"] = spearman(np.concatenate([sc, sct]), np.concatenate([ns, nt]))
-    # Within one prompt shape (one object, or two): how the oracle ranks images whose constraints are equally many.
-    k = np.array([len(r["objects"]) for r in rows])
-    for n_obj, name in ((1, "one_object"), (2, "two_objects")):
-        res[f"oracle_spearman_student_{name}"] = spearman(sc[k == n_obj], ns[k == n_obj])
+    for name, rho in spearman_by_prompt_shape(sc, ns, rows).items():
+        res[f"oracle_spearman_student_{name}"] = rho
     log(json.dumps(res, indent=1))
     (RUNS / "eval.json").write_text(json.dumps(res, indent=1))
     from PIL import Image

@@ -79,3 +79,10 @@ def spearman(a, b):
     ra, rb = _rank(a), _rank(b)
     ra -= ra.mean(); rb -= rb.mean()
     return float((ra * rb).sum() / np.sqrt((ra ** 2).sum() * (rb ** 2).sum()))
+
+
+def spearman_by_prompt_shape(scores, n_right, rows) -> dict:
+    """Spearman of scores against attributes right within one-object and within two-object prompts (where every
+    prompt has as many constraints), keyed "one_object" / "two_objects"."""
+    k = np.array([len(r["objects"]) for r in rows])
+    return {name: spearman(scores[k == n], n_right[k == n]) for n, name in ((1, "one_object"), (2, "two_objects"))}

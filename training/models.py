@@ -19,6 +19,19 @@ def gn(c):
     return nn.GroupNorm(min(8, c // 4), c)
 
 
+GRID_CENTRES = (9, 16, 23)  # the 3x3 grid's cell centres (18/32/46 px) at half resolution
+CELL_HALF = 10              # half the side of a cell's crop at half resolution (40x40 source pixels)
+
+
+def grid_crops(x):
+    """[B,3,32,32] half-resolution image -> [B*9,3,20,20]: one crop per grid cell, row by row, centred on the cell
+    and zero-padded (zero = mid-gray) at the borders. The judge and the oracle look at cells through these."""
+    xp = F.pad(x, (CELL_HALF,) * 4)
+    side = 2 * CELL_HALF
+    crops = [xp[:, :, cy:cy + side, cx:cx + side] for cy in GRID_CENTRES for cx in GRID_CENTRES]
+    return torch.stack(crops, 1).reshape(-1, 3, side, side)
+
+
 # ---------------------------------------------------------------------------------------------- judge
 class Judge(nn.Module):
     """Evaluation-only attribute classifier. pixel_values [B,3,64,64] in [0,1] ->
@@ -28,9 +41,6 @@ class Judge(nn.Module):
     crop (40x40 source pixels) centred on the cell centre (weights shared across the nine cells, so shape is
     learned once); background and the global feature vector come from a pooled whole-image branch plus the
     mean of the cell features."""
-
-    CENTRES = (9, 16, 23)  # cell centres 18/32/46 px at half resolution
-    HALF = 10
 
     def __init__(self, width=32, feat=128):
         super().__init__()
@@ -47,9 +57,7 @@ class Judge(nn.Module):
     def forward(self, x):
         B = x.shape[0]
         xs = F.avg_pool2d((x - 0.5) * 2, 2)
-        xp = F.pad(xs, (self.HALF,) * 4)  # zero (= mid-gray) padding
-        crops = [xp[:, :, cy:cy + 2 * self.HALF, cx:cx + 2 * self.HALF] for cy in self.CENTRES for cx in self.CENTRES]
-        h = self.cell_fc(self.cell(torch.stack(crops, 1).reshape(-1, 3, 2 * self.HALF, 2 * self.HALF)))  # [B*9,128,1,1]
+        h = self.cell_fc(self.cell(grid_crops(xs)))                             # [B*9,128,1,1]
         o = self.cell_head(h).reshape(B, 9, 17)
         gl = self.glob(xs).mean((2, 3), keepdim=True)                           # [B,32,1,1]
         cf = h.reshape(B, 9, 128).mean(1)[:, :, None, None]
@@ -76,8 +84,6 @@ class Oracle(nn.Module):
     head) did not learn to rank student samples within the time we had (dev-set Spearman on one-object prompts
     -0.21, 0.05 and 0.20); this one scores by construction what its readers see."""
 
-    CENTRES = (9, 16, 23)  # cell centres 18/32/46 px at half resolution
-    HALF = 10
     SLOTS = 2
     ATTRS = 1 + 8 + 6 + 2   # per cell: presence, colour, shape, size
     ASKED = 1 + 8 + 6 + 3 + 10  # per slot: asked for, colour, shape, size (small/large/any), cell (nine/any)
@@ -100,17 +106,11 @@ class Oracle(nn.Module):
         self.ask_head = nn.Sequential(nn.Conv2d(h, h, 1), nn.ReLU(inplace=True),
                                       nn.Conv2d(h, self.SLOTS * self.ASKED + 10, 1))
 
-    def cells(self, x):
-        B = x.shape[0]
-        xp = F.pad(x, (self.HALF,) * 4)  # zero (= mid-gray) padding
-        crops = [xp[:, :, cy:cy + 2 * self.HALF, cx:cx + 2 * self.HALF] for cy in self.CENTRES for cx in self.CENTRES]
-        f = self.cell(torch.stack(crops, 1).reshape(-1, 3, 2 * self.HALF, 2 * self.HALF))  # [B*9,h,1,1]
-        return f.reshape(B, 9, -1)                                                      # [B,9,h]
-
     def read_image(self, pixel_values):
         """Scene logits: per cell [B,9,17] (presence, colour 8, shape 6, size 2) and background [B,9]."""
         x = F.avg_pool2d((pixel_values - 0.5) * 2, 2)
-        cells = self.scene_head(self.cells(x).transpose(1, 2).unsqueeze(3)).squeeze(3).transpose(1, 2)
+        f = self.cell(grid_crops(x)).reshape(x.shape[0], 9, -1)                     # [B,9,h]
+        cells = self.scene_head(f.transpose(1, 2).unsqueeze(3)).squeeze(3).transpose(1, 2)
         return cells, self.bg_head(self.glob(x).mean((2, 3), keepdim=True)).flatten(1)
 
     def read_prompt(self, input_ids):

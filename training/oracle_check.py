@@ -1,33 +1,24 @@
 """How well an oracle checkpoint ranks student samples, measured by the judge on a development prompt set that is
 neither the eval set nor the calibration set (so choosing between oracle designs does not tune to the eval).
-Student images come from the exported bundle through onnxruntime-node and are cached under runs/gen/oracle_dev.
+Student images come from the exported bundle through onnxruntime-node and are cached in runs/oracle_dev_student.pt
+(delete it after exporting a new student).
 
   /usr/bin/python3 -m training.oracle_check [--ckpt training/runs/oracle.pt]"""
-import random
-
 import numpy as np
 import torch
 
 from .common import RUNS, Log, base_args, load_ckpt, setup
 from .evaluate import load_judge, score_set
-from .judging import judge_outputs, spearman
+from .judging import judge_outputs, spearman, spearman_by_prompt_shape
 from .models import Oracle
-from .world import canonical_prompt, encode, sample_scene
+from .prompt_sets import canonical_set
+from .world import encode
 
 DEV_SEED = 777001
 
 
-def dev_set(n_one=300, n_two=150):
-    rng = random.Random(DEV_SEED)
-    rows, counts = [], {1: 0, 2: 0}
-    while len(rows) < n_one + n_two:
-        sc = sample_scene(rng, p_two=0.5)
-        k = len(sc.objects)
-        if counts[k] >= (n_one if k == 1 else n_two):
-            continue
-        counts[k] += 1
-        rows.append({"prompt": canonical_prompt(sc), "seed": 500000 + len(rows), **sc.to_json()})
-    return rows
+def dev_set():
+    return canonical_set(DEV_SEED, 500000, 300, 150)
 
 
 def student_images(rows, steps):
@@ -43,10 +34,8 @@ def student_images(rows, steps):
 def report(scores, per, rows):
     n_right = np.array([sum(v.values()) for v in per], float)
     frac = n_right / np.array([len(v) for v in per])
-    k = np.array([len(r["objects"]) for r in rows])
-    return {"spearman_count": spearman(scores, n_right), "spearman_fraction": spearman(scores, frac),
-            "spearman_one_object": spearman(scores[k == 1], n_right[k == 1]),
-            "spearman_two_objects": spearman(scores[k == 2], n_right[k == 2])}
+    by_shape = {f"spearman_{name}": rho for name, rho in spearman_by_prompt_shape(scores, n_right, rows).items()}
+    return {"spearman_count": spearman(scores, n_right), "spearman_fraction": spearman(scores, frac), **by_shape}
 
 
 def main():
@@ -57,7 +46,7 @@ def main():
     imgs = student_images(rows, args.steps)
     per = score_set(judge_outputs(load_judge(), imgs), rows)
     st = load_ckpt(args.ckpt)
-    net = Oracle(**st.get("config", {}))
+    net = Oracle()
     net.load_state_dict(st["model"]); net.eval()
     ids = torch.tensor([encode(r["prompt"]) for r in rows])
     with torch.no_grad():

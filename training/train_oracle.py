@@ -19,8 +19,8 @@ from .world import (BACKGROUNDS, COLOUR_NAMES, POSITIONS, SHAPES, Obj, Scene, ce
                     prompt_variant, render, sample_scene, SIZES)
 
 
-def perturb(scene: Scene, spec: dict, rng: random.Random, m: int):
-    """Change m distinct constrained attributes of a copy of the scene; returns (scene', n_changed, n_total)."""
+def perturb(scene: Scene, spec: dict, rng: random.Random, m: int) -> Scene:
+    """A copy of the scene with (up to) m distinct constrained attributes changed."""
     sc = copy.deepcopy(scene)
     n_obj = len(sc.objects)
     cands = []
@@ -33,9 +33,7 @@ def perturb(scene: Scene, spec: dict, rng: random.Random, m: int):
     if spec["background"]:
         cands.append(("background", None))
     cands.append(("count", None))
-    total = len(cands)
     rng.shuffle(cands)
-    done = 0
     chosen = sorted(cands[:m], key=lambda c: c[0] == "count")  # count changes last (it may remove an object)
     for kind, i in chosen:
         if i is not None and i >= len(sc.objects):
@@ -68,22 +66,20 @@ def perturb(scene: Scene, spec: dict, rng: random.Random, m: int):
                 else:
                     sc.objects.append(Obj(rng.choice(cols), rng.choice(SHAPES), "small", rng.choice(opts),
                                           rng.uniform(-2, 2), rng.uniform(-2, 2)))
-        done += 1
-    return sc, done, total
+    return sc
 
 
 def make_pairs(n, seed):
-    """n prompts, each with two renders of its scene perturbed by different numbers of attributes (the pair teaches
-    the ranking that serving needs: for one prompt, which image is better). Returns images [n,2,64,64,3] u8, ids,
-    y [n,2] (fraction of the prompt's constraints each render satisfies) and total [n] (number of constraints)."""
+    """n training prompts, each with two renders of its scene with different numbers of attributes perturbed, so that
+    what an image shows varies independently of what its prompt asks. Returns images [n,2,64,64,3] u8, ids, the
+    image reader's targets (cells [n,2,9,3]: colour, shape, size per grid cell, -1 empty; bg [n,2]) and the prompt
+    reader's (asked [n,2,5], asked_bg [n])."""
     f = DATA / f"oracle_pairs_v4_{n}_{seed}.pt"
     if f.exists():
         return torch.load(f)
     rng = random.Random(seed)
     imgs = np.zeros((n, 2, 64, 64, 3), np.uint8)
     ids = np.zeros((n, 32), np.int64)
-    y = np.zeros((n, 2), np.float32)
-    total = np.zeros((n,), np.float32)
     cells = np.full((n, 2, 9, 3), -1, np.int64)  # what each render shows per grid cell: colour, shape, size (-1 empty)
     bg = np.zeros((n, 2), np.int64)
     asked = np.full((n, 2, 5), -1, np.int64)  # per slot: asked (0/1), colour, shape, size (2 = any), cell (9 = any)
@@ -98,17 +94,14 @@ def make_pairs(n, seed):
         asked_bg[k] = BACKGROUNDS.index(sc.background) if spec["background"] else 9
         ms = rng.sample([0, 0, 1, 1, 2, 3], 2)
         for j, m in enumerate(ms):
-            sc2, done, tot = perturb(sc, spec, rng, m)
+            sc2 = perturb(sc, spec, rng, m)
             imgs[k, j] = render(sc2)
             for o in sc2.objects:
                 cells[k, j, POSITIONS.index(o.position)] = (COLOUR_NAMES.index(o.colour), SHAPES.index(o.shape),
                                                             SIZES.index(o.size))
             bg[k, j] = BACKGROUNDS.index(sc2.background)
-            y[k, j] = 1 - done / tot
         ids[k] = encode(p)
-        total[k] = tot
-    d = {"imgs": torch.from_numpy(imgs), "ids": torch.from_numpy(ids), "y": torch.from_numpy(y),
-         "total": torch.from_numpy(total), "cells": torch.from_numpy(cells), "bg": torch.from_numpy(bg),
+    d = {"imgs": torch.from_numpy(imgs), "ids": torch.from_numpy(ids), "cells": torch.from_numpy(cells), "bg": torch.from_numpy(bg),
          "asked": torch.from_numpy(asked), "asked_bg": torch.from_numpy(asked_bg)}
     torch.save(d, f)
     return d
