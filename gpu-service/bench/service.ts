@@ -13,10 +13,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
+import { loadConfig } from "../src/service/config.js";
 import { InternalImagesResponse, InternalPaths, signatureHeaders, type InternalGenerateRequestInput } from "@understudy/shared";
 
 const { values } = parseArgs({
@@ -249,7 +249,7 @@ if (!existsSync(`${BUNDLE}/understudy.json`)) {
   console.error(`No bundle at ${BUNDLE}: train and export it (training/), or pass --bundle DIR.`);
   process.exit(1);
 }
-console.log(`bench:service on ${BUNDLE}; ${CELL_SECONDS} s per cell; one worker, ${values.threads ?? `the service's default (${Math.max(1, availableParallelism())} on this machine)`} onnxruntime thread(s) per operator\n`);
+console.log(`bench:service on ${BUNDLE}; ${CELL_SECONDS} s per cell; one worker, ${values.threads ?? `the service's default (${loadConfig({ ...process.env, GPU_SERVICE_SECRET: SECRET }).intraOpThreads} on this machine)`} onnxruntime thread(s) per operator\n`);
 const on = await throughputTable(true);
 const off = await throughputTable(false);
 
