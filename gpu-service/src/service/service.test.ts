@@ -219,7 +219,7 @@ describe("scheduling", () => {
     // k = 100 sends every sample to the teacher. The deadline leaves room for the student's image (a deadline
     // that could not fit even that is refused at admission) but not for a refinement, which runs half the teacher.
     const load = service.scheduler.load();
-    const room = 4 * Math.max(load.studentLoneJobMs ?? 20, (load.studentBacklog + 1) * (load.studentJobMs ?? 20));
+    const room = 4 * load.studentFinishMs(1);
     expect(room).toBeLessThan(0.5 * (load.teacherJobMs ?? Number.POSITIVE_INFINITY));
     const response = await service.call("POST", InternalPaths.generate, generation({ selection: { mode: "adaptive", k: 100 }, deadline_ms: Math.round(Date.now() + room), stream: true }));
     expect(response.status, JSON.stringify(load)).toBe(200);

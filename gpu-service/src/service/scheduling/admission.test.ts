@@ -4,7 +4,9 @@ import { refuseAdmission as refusal, retryAfter, type Load } from "./admission.j
 /** The error a refused caller gets (null when admitted). */
 const refuseAdmission = (...args: Parameters<typeof refusal>) => refusal(...args)?.error ?? null;
 
-const idle: Load = { draining: false, studentBacklog: 0, teacherBacklog: 0, workersReady: 1, studentJobMs: 20, studentLoneJobMs: 20, teacherJobMs: 400 };
+/** A student job admitted now finishes `ms` later, whatever the queue (the estimate itself is finish-estimate's). */
+const finishingIn = (ms: number) => () => ms;
+const idle: Load = { draining: false, studentBacklog: 0, teacherBacklog: 0, workersReady: 1, studentJobMs: 20, studentFinishMs: finishingIn(20), teacherJobMs: 400 };
 const limits = { studentQueue: 8, teacherQueue: 2 };
 
 describe("refuseAdmission", () => {
@@ -29,14 +31,13 @@ describe("refuseAdmission", () => {
 
   it("refuses a request whose stage could not finish before its deadline, naming the wait", () => {
     const now = 1_000;
-    const busy: Load = { ...idle, studentBacklog: 6, studentJobMs: 10, studentLoneJobMs: 40 };
-    // 6 ahead + 1 at 10 ms each: 70 ms of work.
+    const busy: Load = { ...idle, studentBacklog: 6, studentJobMs: 10, studentFinishMs: (n) => 60 + 10 * n };
     expect(refuseAdmission({ mode: "student", n: 1, deadlineMs: now + 70 }, busy, limits, now)).toBeNull();
     const late = refuseAdmission({ mode: "adaptive", n: 1, deadlineMs: now + 69 }, busy, limits, now);
     expect(late).toMatchObject({ status: 503, code: "overloaded", retryAfterSeconds: 1 });
     expect(late?.message).toContain("before its deadline: 6 images are ahead of it, about 70 ms of work");
-    // An empty queue still costs one whole batch.
-    expect(refuseAdmission({ mode: "student", n: 1, deadlineMs: now + 30 }, { ...idle, studentLoneJobMs: 40 }, limits, now)).not.toBeNull();
+    // The request's own images count.
+    expect(refuseAdmission({ mode: "student", n: 2, deadlineMs: now + 70 }, busy, limits, now)).not.toBeNull();
     // Mode teacher is judged by the teacher's pace.
     expect(refuseAdmission({ mode: "teacher", n: 1, deadlineMs: now + 399 }, idle, limits, now)).not.toBeNull();
     expect(refuseAdmission({ mode: "teacher", n: 1, deadlineMs: now + 400 }, idle, limits, now)).toBeNull();

@@ -11,12 +11,8 @@ export interface Load {
   workersReady: number;
   /** Recent student service time per job (batched), for Retry-After. */
   studentJobMs: number | undefined;
-  /**
-   * Recent service time of a student batch of one: the least a newly admitted job waits for its image. (Not the
-   * last batch's time: a large batch measured under a burst would refuse every request after it, and with no
-   * batch running the estimate would never come down again.)
-   */
-  studentLoneJobMs: number | undefined;
+  /** Predicted milliseconds until `n` student jobs admitted now would have their images (finish-estimate.ts). */
+  studentFinishMs: (n: number) => number;
   /** Recent teacher service time per job, for Retry-After. */
   teacherJobMs: number | undefined;
 }
@@ -70,8 +66,7 @@ function refuseStudentFirst(request: AdmissionRequest, load: Load, limits: Queue
     const message = `The student queue is full (${load.studentBacklog} of ${limits.studentQueue} images waiting); retry later.`;
     return { error: new ApiError("overloaded", message, { retryAfterSeconds }), reason: "student_queue_full" };
   }
-  // However short the queue, the new job waits at least for a batch of its own to run.
-  const finishMs = Math.max(load.studentLoneJobMs ?? 0, drainMs(load.studentBacklog + request.n, load.studentJobMs, load.workersReady));
+  const finishMs = load.studentFinishMs(request.n);
   return missesDeadline(request, now, finishMs, load.studentBacklog, retryAfterSeconds);
 }
 

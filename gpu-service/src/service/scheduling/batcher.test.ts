@@ -58,4 +58,20 @@ describe("Batcher", () => {
     batcher.push({ id: 2, size: 64 }, 0);
     expect(batcher.take(0, 0)?.jobs).toHaveLength(1);
   });
+
+  it("caps a batch at the size `fit` allows, oldest first, and sends a capped batch at once", () => {
+    const batcher = new Batcher<Job>({ maxBatch: 4, maxWaitMs: 50 }, bySize);
+    for (const id of [1, 2, 3]) batcher.push({ id, size: 64 }, 100);
+    const fitTwo = (members: Job[]) => (members.length > 2 ? 2 : members.length);
+    // Company is expected (holdFrom), yet a batch that cannot grow does not wait for it.
+    expect(batcher.take(101, 100, fitTwo)?.jobs.map((job) => job.id)).toEqual([1, 2]);
+    expect(batcher.take(101, null, () => 0)?.jobs.map((job) => job.id)).toEqual([3]);
+  });
+
+  it("evicts the jobs a predicate picks and keeps the rest in order", () => {
+    const batcher = new Batcher<Job>({ maxBatch: 4, maxWaitMs: 0 }, bySize);
+    for (const id of [1, 2, 3, 4]) batcher.push({ id, size: 64 }, 100);
+    expect(batcher.evict((job) => job.id % 2 === 0).map((job) => job.id)).toEqual([2, 4]);
+    expect(batcher.take(100, null)?.jobs.map((job) => job.id)).toEqual([1, 3]);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Dynamic batching for a pipeline stage. Jobs wait in arrival order; a batch is the oldest job plus the
- * following jobs that can share its UNet calls (same key), up to `maxBatch`. A batch leaves when it is full,
+ * following jobs that can share its UNet calls (same key), up to `maxBatch` or a smaller size the caller's
+ * `fit` allows (a larger batch takes longer, and its members' deadlines may not allow that). A batch leaves when it is full,
  * or once `maxWaitMs` has passed since the later of its oldest job's arrival and the moment company was last
  * expected to start arriving (`holdFrom`), or at once when no company is expected (`holdFrom` null), so a lone
  * request never pays the batching wait.
@@ -46,16 +47,28 @@ export class Batcher<J> {
     this.#waiting.push({ job, key: this.#keyOf(job), enqueuedAt: now });
   }
 
-  /** The next batch to run, or null when it should wait for company a little longer. */
-  take(now: number, holdFrom: number | null): Batch<J> | null {
+  /**
+   * The next batch to run, or null when it should wait for company a little longer. `fit` gives the largest
+   * size the candidate members (oldest first) may run at, at least 1; a batch it caps is full.
+   */
+  take(now: number, holdFrom: number | null, fit?: (members: J[]) => number): Batch<J> | null {
     const oldest = this.#waiting[0];
     if (!oldest) return null;
-    const members = this.#compatibleWith(oldest);
-    const full = members.length >= this.#policy.maxBatch;
+    const candidates = this.#compatibleWith(oldest);
+    const size = fit ? Math.max(1, Math.min(candidates.length, fit(candidates.map((entry) => entry.job)))) : candidates.length;
+    const members = candidates.slice(0, size);
+    const full = members.length >= this.#policy.maxBatch || size < candidates.length;
     if (!full && holdFrom !== null && now < this.#dueAt(oldest, holdFrom)) return null;
     const taken = new Set(members);
     this.#waiting = this.#waiting.filter((entry) => !taken.has(entry));
     return { jobs: members.map((entry) => entry.job), waitedMs: members.map((entry) => now - entry.enqueuedAt) };
+  }
+
+  /** Removes and returns the waiting jobs that `late` picks, in arrival order. */
+  evict(late: (job: J) => boolean): J[] {
+    const evicted = this.#waiting.filter((entry) => late(entry.job));
+    if (evicted.length > 0) this.#waiting = this.#waiting.filter((entry) => !evicted.includes(entry));
+    return evicted.map((entry) => entry.job);
   }
 
   /** Milliseconds until the oldest job's batch is due (0 when it already is), or null when empty. */

@@ -103,7 +103,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(options: { studentQueue?: number; teacherQueue?: number; maxBatch?: number; maxWaitMs?: number; now?: () => number } = {}) {
+function setup(options: { studentQueue?: number; teacherQueue?: number; maxBatch?: number; maxWaitMs?: number; now?: () => number; answerMarginMs?: number } = {}) {
   const backend = new ManualBackend();
   const calibration = new LiveCalibration({ percentiles: [50] });
   const metrics = new ServiceMetrics({ calibration, calibratedThresholds: manifest.calibration.thresholds });
@@ -121,6 +121,7 @@ function setup(options: { studentQueue?: number; teacherQueue?: number; maxBatch
       studentQueue: options.studentQueue ?? 16,
       teacherQueue: options.teacherQueue ?? 4,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.answerMarginMs !== undefined ? { answerMarginMs: options.answerMarginMs } : {}),
     },
     { metrics, calibration },
   );
@@ -199,6 +200,62 @@ describe("Scheduler", () => {
     const inTime = submit({ deadline_ms: now + 30 });
     await flush();
     await backend.finish(studentResults(0.9));
+    await flush();
+    await backend.finish(studentResults(0.9));
+    expect((await inTime).images[0]!.route).toBe("student");
+  });
+
+  it("predicts a job's finish as the running batch's remaining time plus its own batch, by batch size", async () => {
+    const now = 1_000_000;
+    const { backend, submit } = setup({ now: () => now, maxWaitMs: 0 });
+    const first = submit({ n: 4 });
+    await flush();
+    // A lone job costs 10 ms (warm-up); this batch of 4 took 16: each job beyond the first adds 2 ms.
+    await backend.finish(studentResults(0.9), 16);
+    await first;
+    void submit({ n: 4 });
+    await flush();
+    // 16 ms for the running batch of 4, then 10 for a batch of its own: 26 ms (five jobs at the moving average per
+    // job said 44, and refused it).
+    await expect(submit({ deadline_ms: now + 25 })).rejects.toMatchObject({ status: 503, message: expect.stringContaining("about 26 ms of work") });
+    const inTime = submit({ deadline_ms: now + 26 });
+    await flush();
+    await backend.finish(studentResults(0.9), 16);
+    await backend.finish(studentResults(0.9));
+    expect((await inTime).images[0]!.route).toBe("student");
+  });
+
+  it("runs a student batch only as large as its members' deadlines allow, and refuses a job that became too late", async () => {
+    let now = 1_000_000;
+    const { backend, submit, metrics } = setup({ now: () => now, maxWaitMs: 0 });
+    const first = submit({ n: 4 });
+    await flush();
+    await backend.finish(studentResults(0.9), 16); // a batch costs 10 ms + 2 ms per job beyond the first
+    await first;
+    const t0 = now;
+    const blocker = submit();
+    await flush();
+    const [a, b, c] = [submit({ deadline_ms: t0 + 30 }), submit({ deadline_ms: t0 + 30 }), submit({ deadline_ms: t0 + 30 })];
+    const refusal = c.then(() => null, (error: unknown) => error);
+    await flush();
+    now = t0 + 18;
+    await backend.finish(studentResults(0.9));
+    // At t0 + 18 a batch of two ends at t0 + 30, in time; a batch of three would end at t0 + 32.
+    expect(batchSizes(backend)).toEqual([4, 1, 2]);
+    now = t0 + 30;
+    await backend.finish(studentResults(0.9), 12);
+    await Promise.all([blocker, a, b]);
+    expect(await refusal).toMatchObject({ status: 503, code: "overloaded", retryAfterSeconds: 1, message: expect.stringContaining("deadline") });
+    expect(batchSizes(backend)).toEqual([4, 1, 2]);
+    expect((await metrics.shed.get()).values).toEqual([expect.objectContaining({ labels: { reason: "deadline" }, value: 1 })]);
+  });
+
+  it("keeps the answer margin free before a deadline: the image must be ready that much earlier", async () => {
+    const now = 1_000_000;
+    const { backend, submit } = setup({ now: () => now, maxWaitMs: 0, answerMarginMs: 5 });
+    // A lone student job takes 10 ms (warm-up).
+    await expect(submit({ deadline_ms: now + 14 })).rejects.toMatchObject({ status: 503, message: expect.stringContaining("deadline is 9 ms away") });
+    const inTime = submit({ deadline_ms: now + 15 });
     await flush();
     await backend.finish(studentResults(0.9));
     expect((await inTime).images[0]!.route).toBe("student");

@@ -1,4 +1,5 @@
 import {
+  ApiError,
   INTERNAL_API_VERSION,
   type BundleInfo,
   type BundleManifest,
@@ -15,8 +16,9 @@ import type { LiveCalibration } from "../monitoring/live-calibration.js";
 import type { ServiceMetrics } from "../monitoring/metrics.js";
 import type { TaskResult, WorkerPool } from "../workers/pool.js";
 import type { InferenceTasks, InferenceWorkerReady, StudentResult } from "../workers/inference-tasks.js";
-import { refuseAdmission, type AdmissionRequest, type Load, type QueueLimits } from "./admission.js";
-import { LatencyEstimate } from "./latency-estimate.js";
+import { refuseAdmission, retryAfter, type AdmissionRequest, type Load, type QueueLimits } from "./admission.js";
+import { BatchTimeModel, LatencyEstimate } from "./latency-estimate.js";
+import { studentBatches, studentFinishMs, type StudentQueueState } from "./finish-estimate.js";
 import { Batcher, type Batch, type BatchPolicy } from "./batcher.js";
 
 /** The part of the worker pool the scheduler drives (a test may drive it with stage functions of its own). */
@@ -30,17 +32,26 @@ export interface SchedulerOptions extends BatchPolicy, QueueLimits {
   warmup: InferenceWorkerReady["warmup"];
   /** Epoch milliseconds; deadlines are epoch milliseconds too. */
   now?: () => number;
+  /** The stages aim to finish this long before a request's deadline, leaving it for sending the answer. */
+  answerMarginMs?: number;
 }
 
 export type EventSink = (event: StageEvent) => void;
 
 interface StudentWork {
   job: ImageJob;
+  deadlineMs: number | undefined;
   settle: (result: TaskResult<StudentResult>) => void;
   fail: (error: unknown) => void;
 }
 
 type TeacherKind = "refine" | "regenerate" | "teacherOnly";
+
+interface RunningBatch {
+  startedAt: number;
+  predictedMs: number;
+  students: number;
+}
 
 type TeacherWork = {
   settle: (image: TaskResult<InternalImage>) => void;
@@ -84,9 +95,11 @@ export class Scheduler {
   readonly #teacher: Batcher<TeacherWork>;
   /** Per-job service times at the current batch sizes: student, and each kind of teacher work. */
   readonly #studentJobMs: LatencyEstimate;
-  readonly #studentBatchMs: LatencyEstimate;
-  readonly #studentLoneJobMs: LatencyEstimate;
+  /** Student batch time by batch size, for deadlines. */
+  readonly #studentBatchTimes: BatchTimeModel;
   readonly #teacherMs: Record<TeacherKind, LatencyEstimate>;
+  /** Batches on a worker now: when each started, how long it was predicted to take, how many student jobs it holds. */
+  readonly #running = new Set<RunningBatch>();
   #studentBacklog = 0;
   #teacherOnlyPending = 0;
   #resolving = 0;
@@ -110,8 +123,7 @@ export class Scheduler {
     );
     const { studentJobMs, refineMs } = options.warmup;
     this.#studentJobMs = new LatencyEstimate({ initialMs: studentJobMs });
-    this.#studentBatchMs = new LatencyEstimate({ initialMs: studentJobMs });
-    this.#studentLoneJobMs = new LatencyEstimate({ initialMs: studentJobMs });
+    this.#studentBatchTimes = new BatchTimeModel({ loneMs: studentJobMs });
     // Before a full teacher run has been measured, assume it costs 1/σ refinements (refinement runs σ of the schedule).
     const fullTeacherMs = refineMs / options.info.refine_strength;
     this.#teacherMs = {
@@ -139,7 +151,7 @@ export class Scheduler {
     const mode = request.selection.mode;
     // Generations resolve here in microseconds; an edit decodes its image, which belongs on a worker.
     const jobs = isEdit(request) ? null : resolveJobs(this.#options.manifest, request);
-    this.#refuseIfFull({ mode, n: request.n, deadlineMs: request.deadline_ms });
+    this.#refuseIfFull({ mode, n: request.n, deadlineMs: this.#stagesDeadline(request) });
     const reserved = request.n;
     if (mode === "teacher") this.#teacherOnlyPending += reserved;
     else this.#studentBacklog += reserved;
@@ -177,9 +189,35 @@ export class Scheduler {
       teacherBacklog: this.#teacher.depth + this.#teacherOnlyPending,
       workersReady: this.#backend.ready,
       studentJobMs: this.#studentJobMs.ms,
-      studentLoneJobMs: this.#studentLoneJobMs.ms,
+      studentFinishMs: (n) => studentFinishMs(this.#studentQueueState(), n),
       teacherJobMs: this.#teacherMs.teacherOnly.ms,
     };
+  }
+
+  #studentQueueState(): StudentQueueState {
+    const now = this.#now();
+    const teacherWork = this.#teacher.waiting();
+    const teacherBatchesMs = studentBatches(teacherWork.length, this.#options.maxTeacherBatch).map((size, i) => {
+      const start = i * this.#options.maxTeacherBatch;
+      return teacherWork.slice(start, start + size).reduce((sum, work) => sum + this.#teacherMs[work.kind].ms!, 0);
+    });
+    return {
+      runningRemainingMs: [...this.#running].map((batch) => Math.max(0, batch.startedAt + batch.predictedMs - now)),
+      // The backlog not on a worker: queued, or admitted and about to be.
+      queuedStudents: this.#studentBacklog - [...this.#running].reduce((sum, batch) => sum + batch.students, 0),
+      maxBatch: this.#options.maxBatch,
+      studentBatchMs: (size) => this.#studentBatchTimes.predict(size)!,
+      teacherBatchesMs,
+      teacherTurn: this.#teacherTurn,
+      workers: this.#backend.ready,
+    };
+  }
+
+  /** Runs a batch on a worker, keeping it among the running ones (for finish estimates) until it settles. */
+  #runTracked<T>(batchOf: Omit<RunningBatch, "startedAt">, task: () => Promise<T>): Promise<T> {
+    const batch = { ...batchOf, startedAt: this.#now() };
+    this.#running.add(batch);
+    return task().finally(() => this.#running.delete(batch));
   }
 
   #refuseIfFull(request: AdmissionRequest): void {
@@ -204,9 +242,10 @@ export class Scheduler {
   async #serve(request: ImagesRequest, jobs: ImageJob[], emit?: EventSink): Promise<Served> {
     try {
       // All of a request's jobs enter their queue before the next dispatch, so they can share one batch.
-      const started = jobs.map((job) => this.#startJob(job));
+      const deadlineMs = this.#stagesDeadline(request);
+      const started = jobs.map((job) => this.#startJob(job, deadlineMs));
       this.#pump();
-      const finished = await Promise.all(jobs.map((job, i) => this.#finishJob(job, started[i]!, request.deadline_ms, emit)));
+      const finished = await Promise.all(jobs.map((job, i) => this.#finishJob(job, started[i]!, deadlineMs, emit)));
       const response: InternalImagesResponse = {
         version: INTERNAL_API_VERSION,
         request_id: request.request_id,
@@ -220,10 +259,15 @@ export class Scheduler {
     }
   }
 
+  /** When the request's images must be ready for its answer to reach the caller by its deadline. */
+  #stagesDeadline(request: ImagesRequest): number | undefined {
+    return request.deadline_ms === undefined ? undefined : request.deadline_ms - (this.#options.answerMarginMs ?? 0);
+  }
+
   /** Queues a job's first stage: the student, or for mode teacher the teacher alone. */
-  #startJob(job: ImageJob): Promise<TaskResult<StudentResult | InternalImage>> {
+  #startJob(job: ImageJob, deadlineMs: number | undefined): Promise<TaskResult<StudentResult | InternalImage>> {
     if (job.mode === "teacher") return this.#enqueueTeacher({ kind: "teacherOnly", job });
-    return new Promise((settle, fail) => this.#students.push({ job, settle, fail }, this.#now()));
+    return new Promise((settle, fail) => this.#students.push({ job, deadlineMs, settle, fail }, this.#now()));
   }
 
   async #finishJob(
@@ -282,7 +326,8 @@ export class Scheduler {
    */
   #teacherWaitMs(): number {
     const ahead = this.#teacher.waiting().reduce((sum, work) => sum + this.#teacherMs[work.kind].ms!, 0);
-    const interleaved = this.#students.depth > 0 ? (this.#teacher.depth + 1) * (this.#studentBatchMs.ms ?? 0) : 0;
+    const studentBatchMs = this.#studentBatchTimes.predict(Math.min(this.#students.depth, this.#options.maxBatch)) ?? 0;
+    const interleaved = this.#students.depth > 0 ? (this.#teacher.depth + 1) * studentBatchMs : 0;
     return (ahead + interleaved) / Math.max(1, this.#backend.ready);
   }
 
@@ -325,13 +370,46 @@ export class Scheduler {
       this.#teacherTurn = false;
       return true;
     }
+    this.#shedLateStudents();
     if (this.#students.depth === 0) return this.#dispatchTeacher();
-    const batch = this.#students.take(this.#now(), this.#companyExpectedFrom());
+    const batch = this.#students.take(this.#now(), this.#companyExpectedFrom(), (works) => this.#sizeWithinDeadlines(works));
     // On the students' turn a filling batch keeps its place: the worker idles at most maxWaitMs (the timer pumps).
     if (!batch) return false;
     this.#dispatchStudents(batch);
     this.#teacherTurn = true;
     return true;
+  }
+
+  /**
+   * The largest batch of these (oldest first) that would end before each member's deadline: a batch takes
+   * longer the larger it is, so filling it up to maxBatch could make all of its members late.
+   */
+  #sizeWithinDeadlines(works: StudentWork[]): number {
+    const now = this.#now();
+    let earliest = Number.POSITIVE_INFINITY;
+    let size = 0;
+    for (const work of works) {
+      earliest = Math.min(earliest, work.deadlineMs ?? Number.POSITIVE_INFINITY);
+      if (now + this.#studentBatchTimes.predict(size + 1)! > earliest) break;
+      size++;
+    }
+    return size;
+  }
+
+  /**
+   * Student jobs that could no longer be drawn before their deadline, even alone, are refused (503 with
+   * Retry-After) instead of computed for a caller that will have given up.
+   */
+  #shedLateStudents(): void {
+    const now = this.#now();
+    const loneMs = this.#studentBatchTimes.predict(1)!;
+    const late = this.#students.evict((work) => work.deadlineMs !== undefined && now + loneMs > work.deadlineMs);
+    for (const work of late) {
+      this.#studentBacklog--;
+      this.#metrics.shed.inc({ reason: "deadline" });
+      const message = `The gpu-service could not draw this image before its deadline: the queue ahead took longer than predicted; retry later or allow more time.`;
+      work.fail(new ApiError("overloaded", message, { retryAfterSeconds: retryAfter(this.#studentBacklog, this.#studentJobMs.ms, this.#backend.ready) }));
+    }
   }
 
   /**
@@ -349,10 +427,12 @@ export class Scheduler {
     this.#lastBatchSize = works.length;
     this.#metrics.batchSize.observe(works.length);
     for (const waited of batch.waitedMs) this.#metrics.queueWaitSeconds.observe({ queue: "student" }, waited / 1000);
-    this.#backend.run("student", works.map((work) => work.job)).then(
+    const running = { predictedMs: this.#studentBatchTimes.predict(works.length) ?? 0, students: works.length };
+    this.#runTracked(running, () => this.#backend.run("student", works.map((work) => work.job))).then(
       ({ value, serviceMs }) => {
-        this.#studentBatchMs.observe(serviceMs);
-        if (works.length === 1) this.#studentLoneJobMs.observe(serviceMs);
+        // The worker's own time: this thread's clock would also count event-loop stalls, and one long stall
+        // would make every later request look late (refused, so never measured again).
+        this.#studentBatchTimes.observe(works.length, serviceMs);
         this.#studentJobMs.observe(serviceMs / works.length);
         this.#metrics.stageSeconds.observe({ stage: "student" }, serviceMs / 1000);
         this.#studentBacklog -= works.length;
@@ -392,10 +472,12 @@ export class Scheduler {
 
   #runTeacher(works: TeacherWork[]): void {
     const [first] = works as [TeacherWork];
-    const task =
+    const running = { predictedMs: works.length * this.#teacherMs[first.kind].ms!, students: 0 };
+    const task = this.#runTracked(running, () =>
       first.kind === "teacherOnly"
         ? this.#backend.run("teacherOnly", works.map((work) => (work as Extract<TeacherWork, { kind: "teacherOnly" }>).job))
-        : this.#backend.run("teacher", works.map((work) => (work as Exclude<TeacherWork, { kind: "teacherOnly" }>).outcome));
+        : this.#backend.run("teacher", works.map((work) => (work as Exclude<TeacherWork, { kind: "teacherOnly" }>).outcome)),
+    );
     const stage = first.kind === "teacherOnly" ? "teacher_only" : first.kind === "refine" ? "teacher_refine" : "teacher_regenerate";
     task.then(
       ({ value, serviceMs }) => {
