@@ -77,16 +77,17 @@ def load_ckpt(path: Path, device="cpu"):
     return torch.load(path, map_location=device)
 
 
-def render_cache(name: str, n: int, seed: int, p_two: float = 0.35):
+def render_cache(name: str, n: int, seed: int, p_two: float = 0.35, jitter: float = 2.0, scale: float = 0.0):
     """Rendered (images, ids, scenes-json, prompts) cached under training/data/."""
     import pickle
     from .world import make_dataset
-    f = DATA / f"{name}_{n}_{seed}.pkl"
+    off_world = "" if (jitter, scale) == (2.0, 0.0) else f"_jitter{jitter:g}_scale{scale:g}"
+    f = DATA / f"{name}_{n}_{seed}{off_world}.pkl"
     if f.exists():
         with open(f, "rb") as fh:
             return pickle.load(fh)
     t = time.time()
-    imgs, ids, scenes, prompts = make_dataset(n, seed, p_two)
+    imgs, ids, scenes, prompts = make_dataset(n, seed, p_two, jitter, scale)
     d = (imgs, ids, scenes, prompts)
     with open(f, "wb") as fh:
         pickle.dump(d, fh)

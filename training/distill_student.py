@@ -13,7 +13,7 @@ import torch
 
 from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup
 from .diffusion import T, cfg_v, consistency_fn, ddim_step, q_sample
-from .models import UNet
+from .models import build_teacher
 from .train_teacher import ema_update, load_teacher
 from .world import encode, prompt_variant
 
@@ -22,7 +22,7 @@ SKIP = T // 50  # 20
 
 def load_student(dev="cpu"):
     st = load_ckpt(RUNS / "student.pt", dev)
-    s = UNet().to(dev)
+    s = build_teacher(st.get("arch", "v1"))[1].to(dev)
     s.load_state_dict(st["ema"])
     s.eval()
     return s, st["guidance"], st["step"]
@@ -37,6 +37,7 @@ def main():
     if st and st["step"] >= args.steps:
         log("student complete, skipping"); return
     te, teacher, tstep = load_teacher(dev)
+    arch = load_ckpt(RUNS / "teacher.pt").get("arch", "v1")  # the student is a copy of the teacher's UNet
     for p in list(te.parameters()) + list(teacher.parameters()):
         p.requires_grad_(False)
     Z = torch.load(DATA / "latents.pt")["latents"]
@@ -92,7 +93,7 @@ def main():
             log(f"step {step} loss {run:.5f}")
         if step % 100 == 0 or step == args.steps or (args.max_minutes and time.time() - t_start > 60 * args.max_minutes):
             save_ckpt(ck, student=student.state_dict(), target=target.state_dict(), ema=ema.state_dict(),
-                      opt=opt.state_dict(), step=step, guidance=args.guidance, teacher_step=tstep)
+                      opt=opt.state_dict(), step=step, guidance=args.guidance, teacher_step=tstep, arch=arch)
     log("student done", step)
 
 

@@ -22,16 +22,28 @@ def wjson(path: Path, obj):
     path.write_text(json.dumps(obj, indent=1) + "\n")
 
 
+def judge_fingerprint(judge) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    for p in judge.state_dict().values():
+        h.update(p.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def reference_stats(judge):
-    """Mean/covariance of judge features on 5000 clean renders (cached in runs/)."""
+    """Mean/covariance of judge features on 5000 clean renders (cached in runs/ for this judge's weights only: a
+    cache from another judge would compare two judges' features)."""
     f = RUNS / "judge_ref_stats.json"
+    fingerprint = judge_fingerprint(judge)
     if f.exists():
-        return json.loads(f.read_text())
+        cached = json.loads(f.read_text())
+        if cached.get("judge") == fingerprint:
+            return cached
     from .judging import feature_stats, judge_outputs
     imgs, _, _, _ = render_cache("ref", 5000, 3)
     o = judge_outputs(judge, to_tensor_img(imgs))
     mu, cov = feature_stats(o["features"])
-    d = {"feature_dim": int(mu.shape[0]), "count": 5000, "mean": mu.tolist(), "cov": cov.tolist()}
+    d = {"feature_dim": int(mu.shape[0]), "count": 5000, "judge": fingerprint, "mean": mu.tolist(), "cov": cov.tolist()}
     f.write_text(json.dumps(d))
     return d
 

@@ -273,18 +273,23 @@ def timestep_embedding(t, dim):
 
 
 class XBlock(nn.Module):
+    """ResBlock, then (attn True) self- and cross-attention, or (attn "cross") cross-attention only: at 16x16,
+    self-attention over 256 positions costs ~3x a training step on this CPU, cross-attention to the prompt little."""
+
     def __init__(self, ci, co, temb, ctx, heads, attn):
         super().__init__()
         self.res = ResBlock(ci, co, temb)
         self.attn = attn
-        if attn:
+        if attn is True:
             self.n1, self.sa = gn(co), Attention(co, heads)
+        if attn:
             self.n2, self.ca = gn(co), Attention(co, heads, ctx)
 
     def forward(self, x, t, ctx):
         x = self.res(x, t)
-        if self.attn:
+        if self.attn is True:
             x = x + self.sa(self.n1(x))
+        if self.attn:
             x = x + self.ca(self.n2(x), ctx)
         return x
 
@@ -346,3 +351,27 @@ class UNet(nn.Module):
             if i < len(self.ups):
                 h = self.ups[i](h)
         return self.cout(F.silu(self.nout(h)))
+
+
+# ---------------------------------------------------------------------------------------------- teacher architectures
+# v1: the served teacher. v2: two more text-encoder layers (context for binding "red" to "top left") and
+# cross-attention to the prompt at the 16x16 level too, where an object's cell is resolved; meant to be
+# warm-started from v1 (warm_start).
+TEACHER_ARCHS = {"v1": {"te_layers": 2, "unet_attn": (False, True)},
+                 "v2": {"te_layers": 4, "unet_attn": ("cross", True)}}
+
+
+def build_teacher(arch="v1"):
+    a = TEACHER_ARCHS[arch]
+    return TextEncoder(layers=a["te_layers"]), UNet(attn=a["unet_attn"])
+
+
+def warm_start(module, state):
+    """Loads a smaller architecture's weights; the residual branches it lacks start at zero (their output
+    projections), so the module first computes exactly what the old one did and training grows the new parts."""
+    missing = module.load_state_dict(state, strict=False).missing_keys
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if name in missing and (name.split(".")[-2] == "o" or ".mlp.2." in name):
+                p.zero_()
+    return missing

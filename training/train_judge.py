@@ -1,9 +1,16 @@
-"""Train the evaluation-only judge on renders (with augmentation). Resumable; skips when complete."""
+"""Train the evaluation-only judge on renders (with augmentation). Resumable; skips when complete.
+
+Besides the world's renders it sees renders whose objects sit up to --wide-jitter px off their cell centre
+(labelled with that cell) and are up to --wide-scale larger or smaller than their size's D, and a
+--decoded-share of every image passed through the VAE. Generated images have the decoder's texture and their
+objects are rarely exact (the teacher draws large objects ~10% too big); a judge trained only on exact renders
+reported such clearly drawn large objects as missing."""
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .common import RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup, to_tensor_img
-from .augment import judge_augment
+from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, render_cache, save_ckpt, setup, to_tensor_img
+from .augment import decoded_style, judge_augment
 from .models import Judge
 from .world import scene_targets
 
@@ -16,8 +23,20 @@ def judge_loss(out, pres, col, shp, siz, bg):
     return l
 
 
+def training_images(args):
+    """uint8 images [N,64,64,3] (the world's renders, then wider-jitter ones; a share VAE-decoded) and targets."""
+    imgs, _, scenes, _ = render_cache("train", args.n, 1)
+    wide, _, wide_scenes, _ = render_cache("judgewide", args.wide_n, 21, jitter=args.wide_jitter, scale=args.wide_scale)
+    f = DATA / f"judge_images_{args.n}_{args.wide_n}_{args.wide_jitter:g}_{args.wide_scale:g}_decoded{args.decoded_share}.pt"
+    if not f.exists():
+        torch.save(decoded_style(torch.from_numpy(np.concatenate([imgs, wide])), args.decoded_share, 22), f)
+    T = [torch.from_numpy(a) for a in scene_targets(list(scenes) + list(wide_scenes))]
+    return torch.load(f), T
+
+
 def main():
-    args = base_args("train judge", steps=1500, batch=32, lr=1e-3, n=40000).parse_args()
+    args = base_args("train judge", steps=1500, batch=32, lr=1e-3, n=40000, wide_n=20000, wide_jitter=3.0,
+                     wide_scale=0.12, decoded_share=0.5).parse_args()
     dev = setup(args)
     log = Log("judge")
     ck = RUNS / "judge.pt"
@@ -25,9 +44,7 @@ def main():
     if st and st["step"] >= args.steps:
         log("judge complete, skipping")
         return
-    imgs, _, scenes, _ = render_cache("train", args.n, 1)
-    X = to_tensor_img(imgs)
-    T = [torch.from_numpy(a) for a in scene_targets(scenes)]
+    X, T = training_images(args)
     net = Judge().to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps, pct_start=0.1)
@@ -39,7 +56,7 @@ def main():
     net.train()
     while step < args.steps:
         idx = torch.randint(0, len(X), (args.batch,), generator=g)
-        x = judge_augment(X[idx], g).to(dev)
+        x = judge_augment(to_tensor_img(X[idx].numpy()), g).to(dev)
         out = net(x)
         loss = judge_loss(out, *[t[idx].to(dev) for t in T])
         opt.zero_grad(); loss.backward(); opt.step(); sched.step(); step += 1

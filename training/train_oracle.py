@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .augment import judge_augment
+from .augment import decoded_style, judge_augment
 from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, save_ckpt, setup, to_tensor_img
 from .models import Oracle
 from .world import (BACKGROUNDS, COLOUR_NAMES, POSITIONS, SHAPES, Obj, Scene, cells_adjacent, encode,
@@ -69,12 +69,13 @@ def perturb(scene: Scene, spec: dict, rng: random.Random, m: int) -> Scene:
     return sc
 
 
-def make_pairs(n, seed):
+def make_pairs(n, seed, jitter=2.0, scale=0.0):
     """n training prompts, each with two renders of its scene with different numbers of attributes perturbed, so that
     what an image shows varies independently of what its prompt asks. Returns images [n,2,64,64,3] u8, ids, the
     image reader's targets (cells [n,2,9,3]: colour, shape, size per grid cell, -1 empty; bg [n,2]) and the prompt
-    reader's (asked [n,2,5], asked_bg [n])."""
-    f = DATA / f"oracle_pairs_v4_{n}_{seed}.pt"
+    reader's (asked [n,2,5], asked_bg [n]). Objects may sit up to `jitter` px off their cell centre and be up to
+    `scale` off their size, as generated ones are (see train_judge)."""
+    f = DATA / (f"oracle_pairs_v4_{n}_{seed}.pt" if (jitter, scale) == (2.0, 0.0) else f"oracle_pairs_v4_{n}_{seed}_jitter{jitter:g}_scale{scale:g}.pt")
     if f.exists():
         return torch.load(f)
     rng = random.Random(seed)
@@ -85,7 +86,7 @@ def make_pairs(n, seed):
     asked = np.full((n, 2, 5), -1, np.int64)  # per slot: asked (0/1), colour, shape, size (2 = any), cell (9 = any)
     asked_bg = np.zeros((n,), np.int64)        # 9 = any
     for k in range(n):
-        sc = sample_scene(rng)
+        sc = sample_scene(rng, jitter=jitter, scale=scale)
         p, spec = prompt_variant(sc, rng)
         asked[k, :, 0] = 0
         for j, o in enumerate(sc.objects):
@@ -105,25 +106,6 @@ def make_pairs(n, seed):
          "asked": torch.from_numpy(asked), "asked_bg": torch.from_numpy(asked_bg)}
     torch.save(d, f)
     return d
-
-
-def decoded_style(imgs_u8, share, seed):
-    """A `share` of the images replaced by their VAE reconstruction (encode mean, decode), so that the oracle also
-    sees the decoder's texture, which every served image has; the VAE keeps every attribute (check_vae)."""
-    from .train_vae import load_vae
-    enc, dec, _ = load_vae()
-    flat = imgs_u8.reshape(-1, 64, 64, 3)
-    g = torch.Generator().manual_seed(seed)
-    pick = torch.nonzero(torch.rand(len(flat), generator=g) < share).flatten()
-    out = flat.clone()
-    with torch.no_grad():
-        for i in range(0, len(pick), 512):
-            idx = pick[i:i + 512]
-            x = to_tensor_img(flat[idx].numpy()) * 2 - 1
-            mean = enc(x)[:, :4]
-            r = ((dec(mean) + 1) / 2).clamp(0, 1)
-            out[idx] = (r.permute(0, 2, 3, 1) * 255).round().to(torch.uint8)
-    return out.reshape(imgs_u8.shape)
 
 
 def image_loss(net, x, cells, bg):
@@ -147,15 +129,15 @@ def prompt_loss(net, ids, asked, asked_bg):
 
 
 def main():
-    args = base_args("train oracle", steps=1500, batch=64, lr=2e-3, n=40000, decoded_share=0.5).parse_args()
+    args = base_args("train oracle", steps=1500, batch=64, lr=2e-3, n=40000, decoded_share=0.5, jitter=3.0, scale=0.12).parse_args()
     dev = setup(args)
     log = Log("oracle")
     ck = RUNS / "oracle.pt"
     st = load_ckpt(ck)
     if st and st["step"] >= args.steps:
         log("oracle complete, skipping"); return
-    d = make_pairs(args.n, 11)
-    styled = DATA / f"oracle_pairs_v4_{args.n}_11_decoded{args.decoded_share}.pt"
+    d = make_pairs(args.n, 11, args.jitter, args.scale)
+    styled = DATA / f"oracle_pairs_v4_{args.n}_11_jitter{args.jitter:g}_scale{args.scale:g}_decoded{args.decoded_share}.pt"
     if not styled.exists():
         torch.save(decoded_style(d["imgs"], args.decoded_share, 12), styled)
     U8, I, CELLS, BG, ASKED, ASKED_BG = torch.load(styled), d["ids"], d["cells"], d["bg"], d["asked"], d["asked_bg"]

@@ -3,19 +3,21 @@
 Resumable: re-run with a larger --steps to keep training."""
 import copy
 import random
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, anneal_lr, render_cache, save_ckpt, setup, warmup_lr
 from .diffusion import T, q_sample, v_target
-from .models import TextEncoder, UNet
+from .models import build_teacher, warm_start
 from .world import encode, prompt_variant
 
 
-def load_teacher(dev="cpu", ema=True):
-    st = load_ckpt(RUNS / "teacher.pt", dev)
-    te, unet = TextEncoder().to(dev), UNet().to(dev)
+def load_teacher(dev="cpu", ema=True, name="teacher"):
+    st = load_ckpt(RUNS / f"{name}.pt", dev)
+    te, unet = build_teacher(st.get("arch", "v1"))
+    te, unet = te.to(dev), unet.to(dev)
     te.load_state_dict(st["ema_te" if ema else "te"]); unet.load_state_dict(st["ema_unet" if ema else "unet"])
     te.eval(); unet.eval()
     return te, unet, st["step"]
@@ -28,18 +30,25 @@ def ema_update(ema, net, decay):
 
 
 def main():
-    args = base_args("train teacher", steps=4000, batch=64, lr=5e-4, drop=0.1, n=40000, max_minutes=0.0, anneal_from=0).parse_args()
+    args = base_args("train teacher", steps=4000, batch=64, lr=5e-4, drop=0.1, n=40000, max_minutes=0.0, anneal_from=0,
+                     arch="v1", name="teacher", init_from="", two_object_share=0.0).parse_args()
     dev = setup(args)
-    log = Log("teacher")
-    ck = RUNS / "teacher.pt"
+    log = Log(args.name)
+    ck = RUNS / f"{args.name}.pt"
     st = load_ckpt(ck)
     if st and st["step"] >= args.steps:
         log("teacher complete, skipping"); return
     d = torch.load(DATA / "latents.pt")
     Z = d["latents"]
     _, _, scenes, _ = render_cache("train", args.n, 1)
-    te, unet = TextEncoder().to(dev), UNet().to(dev)
-    log("params te", sum(p.numel() for p in te.parameters()), "unet", sum(p.numel() for p in unet.parameters()))
+    arch = st.get("arch", "v1") if st else args.arch
+    te, unet = build_teacher(arch)
+    te, unet = te.to(dev), unet.to(dev)
+    if not st and args.init_from:  # a new architecture starts from a trained smaller one
+        old = load_ckpt(Path(args.init_from))
+        log("warm start from", args.init_from, "step", old["step"], "new parameters:",
+            warm_start(te, old["ema_te"]) + warm_start(unet, old["ema_unet"]))
+    log("arch", arch, "params te", sum(p.numel() for p in te.parameters()), "unet", sum(p.numel() for p in unet.parameters()))
     ema_te, ema_unet = copy.deepcopy(te), copy.deepcopy(unet)
     params = list(te.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
@@ -54,6 +63,10 @@ def main():
         if missing or not restore_optimizer(st, opt):
             warm_from = step
     g = torch.Generator().manual_seed(args.seed + step)
+    # Two-object scenes are where binding is learned: optionally drawn more often than their share of the data.
+    two = torch.tensor([len(sc.objects) == 2 for sc in scenes], dtype=torch.float32)
+    share = args.two_object_share
+    weights = two * share / two.sum() + (1 - two) * (1 - share) / (1 - two).sum() if share > 0 else torch.ones(len(Z))
     rng = random.Random(args.seed * 7919 + step)
     empty = torch.tensor(encode(""))
     te.train(); unet.train()
@@ -67,7 +80,7 @@ def main():
         lr = anneal_lr(warmup_lr(args.lr, step, warm_from), step, args.anneal_from, args.steps)
         for pg in opt.param_groups:
             pg["lr"] = lr
-        idx = torch.randint(0, len(Z), (args.batch,), generator=g)
+        idx = torch.multinomial(weights, args.batch, replacement=True, generator=g) if share > 0 else torch.randint(0, len(Z), (args.batch,), generator=g)
         ids = torch.stack([torch.tensor(encode(prompt_variant(scenes[i], rng)[0])) if rng.random() >= args.drop else empty
                            for i in idx.tolist()]).to(dev)
         x0 = Z[idx].to(dev)
@@ -86,7 +99,7 @@ def main():
             log(f"step {step} loss {run:.4f}")
         if step % 250 == 0 or step == args.steps or (args.max_minutes and time.time() - t_start > 60 * args.max_minutes):
             save_ckpt(ck, te=te.state_dict(), unet=unet.state_dict(), ema_te=ema_te.state_dict(),
-                      ema_unet=ema_unet.state_dict(), opt=opt.state_dict(), step=step)
+                      ema_unet=ema_unet.state_dict(), opt=opt.state_dict(), step=step, arch=arch)
     log("teacher done", step)
 
 

@@ -38,6 +38,7 @@ class Obj:
     position: str
     dx: float = 0.0
     dy: float = 0.0
+    scale: float = 1.0  # the world draws D exactly (1.0); the judge also trains on slightly off sizes
 
 
 @dataclass
@@ -55,7 +56,10 @@ def cells_adjacent(a: str, b: str) -> bool:
     return max(abs(r1 - r2), abs(c1 - c2)) <= 1
 
 
-def sample_scene(rng: random.Random, p_two: float = 0.35) -> Scene:
+def sample_scene(rng: random.Random, p_two: float = 0.35, jitter: float = 2.0, scale: float = 0.0) -> Scene:
+    """A random scene of the world: `jitter` (px) is the world's +-2 and `scale` 0. The judge also trains on
+    wider jitter and sizes off by up to +-`scale` (a fraction of D), as generated objects are (the teacher
+    draws large objects ~10% too big, and a judge that never saw that reported them missing)."""
     if rng.random() < p_two:
         while True:
             p1, p2 = rng.sample(POSITIONS, 2)
@@ -68,7 +72,9 @@ def sample_scene(rng: random.Random, p_two: float = 0.35) -> Scene:
     used = {o.colour for o in objs}
     bg = rng.choice([b for b in BACKGROUNDS if b not in used])
     for o in objs:
-        o.dx, o.dy = rng.uniform(-2, 2), rng.uniform(-2, 2)
+        o.dx, o.dy = rng.uniform(-jitter, jitter), rng.uniform(-jitter, jitter)
+        if scale:
+            o.scale = rng.uniform(1 - scale, 1 + scale)
     return Scene(objs, bg)
 
 
@@ -106,7 +112,7 @@ def render(scene: Scene, overrides: dict | None = None) -> np.ndarray:
     for o in scene.objects:
         r, c = POS_CELL[o.position]
         cx, cy = (GRID[c] + o.dx) * SS, (GRID[r] + o.dy) * SS
-        D = SIZE_PX[o.size] * SS
+        D = SIZE_PX[o.size] * o.scale * SS
         col = COLOURS[o.colour]
         for kind, geom, fill in _shape_polys(o.shape, cx, cy, D):
             colr = col if fill else bg
@@ -256,14 +262,14 @@ def tokenizer_config() -> dict:
 
 
 # ---------------------------------------------------------------- datasets
-def make_dataset(n: int, seed: int, p_two: float = 0.35):
+def make_dataset(n: int, seed: int, p_two: float = 0.35, jitter: float = 2.0, scale: float = 0.0):
     """Render n scenes; returns (images uint8 [n,64,64,3], ids int64 [n,L], scenes, prompts)."""
     rng = random.Random(seed)
     imgs = np.zeros((n, IMG, IMG, 3), np.uint8)
     ids = np.zeros((n, MAX_LEN), np.int64)
     scenes, prompts = [], []
     for i in range(n):
-        sc = sample_scene(rng, p_two)
+        sc = sample_scene(rng, p_two, jitter, scale)
         p, _ = prompt_variant(sc, rng)
         imgs[i] = render(sc)
         ids[i] = encode(p)
