@@ -54,8 +54,9 @@ def main():
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     step = warm_from = 0
     if st:
-        te.load_state_dict(st["te"]); ema_te.load_state_dict(st["ema_te"])
-        missing = unet.load_state_dict(st["unet"], strict=False).missing_keys
+        # A checkpoint compacted to its EMA weights (compact_checkpoints) continues from them.
+        te.load_state_dict(st.get("te", st["ema_te"])); ema_te.load_state_dict(st["ema_te"])
+        missing = unet.load_state_dict(st.get("unet", st["ema_unet"]), strict=False).missing_keys
         ema_unet.load_state_dict(st["ema_unet"], strict=False)
         step = st["step"]
         if missing:  # checkpoint from before the position embeddings were added: fresh optimizer state

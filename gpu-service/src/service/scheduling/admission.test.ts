@@ -6,7 +6,7 @@ const refuseAdmission = (...args: Parameters<typeof refusal>) => refusal(...args
 
 /** A student job admitted now finishes `ms` later, whatever the queue (the estimate itself is finish-estimate's). */
 const finishingIn = (ms: number) => () => ms;
-const idle: Load = { draining: false, studentBacklog: 0, teacherBacklog: 0, workersReady: 1, studentJobMs: 20, studentFinishMs: finishingIn(20), teacherJobMs: 400 };
+const idle: Load = { draining: false, studentBacklog: 0, teacherBacklog: 0, workersReady: 1, studentJobMs: 20, studentFinishMs: finishingIn(20), studentIdle: false, teacherJobMs: 400 };
 const limits = { studentQueue: 8, teacherQueue: 2 };
 
 describe("refuseAdmission", () => {
@@ -43,6 +43,15 @@ describe("refuseAdmission", () => {
     expect(refuseAdmission({ mode: "teacher", n: 1, deadlineMs: now + 400 }, idle, limits, now)).toBeNull();
     // No deadline, no such refusal.
     expect(refuseAdmission({ mode: "student", n: 1 }, { ...busy, studentBacklog: 7 }, limits, now)).toBeNull();
+  });
+
+  it("admits a job to an idle student stage whatever the estimate, while its deadline is still ahead", () => {
+    const now = 1_000;
+    // A slow spell left the estimate at 200 ms; nothing runs, so only admitting something can correct it.
+    const inflated: Load = { ...idle, studentFinishMs: finishingIn(200), studentIdle: true };
+    expect(refuseAdmission({ mode: "student", n: 1, deadlineMs: now + 50 }, inflated, limits, now)).toBeNull();
+    expect(refuseAdmission({ mode: "student", n: 1, deadlineMs: now }, inflated, limits, now)).not.toBeNull();
+    expect(refuseAdmission({ mode: "student", n: 1, deadlineMs: now + 50 }, { ...inflated, studentIdle: false }, limits, now)).not.toBeNull();
   });
 
   it("refuses everything while draining", () => {

@@ -13,6 +13,8 @@ export interface Load {
   studentJobMs: number | undefined;
   /** Predicted milliseconds until `n` student jobs admitted now would have their images (finish-estimate.ts). */
   studentFinishMs: (n: number) => number;
+  /** No student job is admitted and unfinished: a new one starts at once. */
+  studentIdle: boolean;
   /** Recent teacher service time per job, for Retry-After. */
   teacherJobMs: number | undefined;
 }
@@ -66,6 +68,10 @@ function refuseStudentFirst(request: AdmissionRequest, load: Load, limits: Queue
     const message = `The student queue is full (${load.studentBacklog} of ${limits.studentQueue} images waiting); retry later.`;
     return { error: new ApiError("overloaded", message, { retryAfterSeconds }), reason: "student_queue_full" };
   }
+  // An idle stage admits a job whose deadline is still ahead, whatever the estimate: it starts at once, the best
+  // anyone could do, and its measured time corrects an estimate that a slow spell inflated. (Refusing it would
+  // leave the estimate high, and every later request refused, with nothing run to measure.)
+  if (load.studentIdle && request.deadlineMs !== undefined && request.deadlineMs > now) return null;
   const finishMs = load.studentFinishMs(request.n);
   return missesDeadline(request, now, finishMs, load.studentBacklog, retryAfterSeconds);
 }

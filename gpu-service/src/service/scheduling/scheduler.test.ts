@@ -253,12 +253,30 @@ describe("Scheduler", () => {
   it("keeps the answer margin free before a deadline: the image must be ready that much earlier", async () => {
     const now = 1_000_000;
     const { backend, submit } = setup({ now: () => now, maxWaitMs: 0, answerMarginMs: 5 });
-    // A lone student job takes 10 ms (warm-up).
-    await expect(submit({ deadline_ms: now + 14 })).rejects.toMatchObject({ status: 503, message: expect.stringContaining("deadline is 9 ms away") });
-    const inTime = submit({ deadline_ms: now + 15 });
+    // A lone student job takes 10 ms (warm-up): one running, then one of its own, is 20 ms.
+    const running = submit();
+    await flush();
+    await expect(submit({ deadline_ms: now + 24 })).rejects.toMatchObject({ status: 503, message: expect.stringContaining("deadline is 19 ms away") });
+    const inTime = submit({ deadline_ms: now + 25 });
     await flush();
     await backend.finish(studentResults(0.9));
+    await backend.finish(studentResults(0.9));
+    await running;
     expect((await inTime).images[0]!.route).toBe("student");
+  });
+
+  it("runs a job on an idle stage even when a slow spell inflated the estimate, so the estimate is measured again", async () => {
+    const now = 1_000_000;
+    const { backend, submit } = setup({ now: () => now, maxWaitMs: 0 });
+    const slow = submit();
+    await flush();
+    await backend.finish(studentResults(0.9), 500); // the lone-job estimate rises from 10 to 108 ms
+    await slow;
+    const probe = submit({ deadline_ms: now + 50 });
+    await flush();
+    expect(batchSizes(backend)).toEqual([1, 1]);
+    await backend.finish(studentResults(0.9));
+    expect((await probe).images[0]!.route).toBe("student");
   });
 
   it("judges an idle queue by a lone job's time, not by the last (large, slow) batch", async () => {

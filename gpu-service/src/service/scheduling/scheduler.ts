@@ -41,6 +41,8 @@ export type EventSink = (event: StageEvent) => void;
 interface StudentWork {
   job: ImageJob;
   deadlineMs: number | undefined;
+  /** Admitted to an idle stage whatever the estimate said (admission.ts): runs even if predicted late. */
+  probe: boolean;
   settle: (result: TaskResult<StudentResult>) => void;
   fail: (error: unknown) => void;
 }
@@ -152,13 +154,14 @@ export class Scheduler {
     // Generations resolve here in microseconds; an edit decodes its image, which belongs on a worker.
     const jobs = isEdit(request) ? null : resolveJobs(this.#options.manifest, request);
     this.#refuseIfFull({ mode, n: request.n, deadlineMs: this.#stagesDeadline(request) });
+    const probe = mode !== "teacher" && this.#studentBacklog === 0;
     const reserved = request.n;
     if (mode === "teacher") this.#teacherOnlyPending += reserved;
     else this.#studentBacklog += reserved;
     this.#inflight++;
     try {
       const resolved = jobs ?? (await this.#resolveOnWorker(request));
-      return { jobs: resolved, run: (onEvent) => this.#serve(request, resolved, onEvent) };
+      return { jobs: resolved, run: (onEvent) => this.#serve(request, resolved, probe, onEvent) };
     } catch (error) {
       if (mode === "teacher") this.#teacherOnlyPending -= reserved;
       else this.#studentBacklog -= reserved;
@@ -190,6 +193,7 @@ export class Scheduler {
       workersReady: this.#backend.ready,
       studentJobMs: this.#studentJobMs.ms,
       studentFinishMs: (n) => studentFinishMs(this.#studentQueueState(), n),
+      studentIdle: this.#studentBacklog === 0,
       teacherJobMs: this.#teacherMs.teacherOnly.ms,
     };
   }
@@ -239,11 +243,11 @@ export class Scheduler {
     }
   }
 
-  async #serve(request: ImagesRequest, jobs: ImageJob[], emit?: EventSink): Promise<Served> {
+  async #serve(request: ImagesRequest, jobs: ImageJob[], probe: boolean, emit?: EventSink): Promise<Served> {
     try {
       // All of a request's jobs enter their queue before the next dispatch, so they can share one batch.
       const deadlineMs = this.#stagesDeadline(request);
-      const started = jobs.map((job) => this.#startJob(job, deadlineMs));
+      const started = jobs.map((job) => this.#startJob(job, deadlineMs, probe));
       this.#pump();
       const finished = await Promise.all(jobs.map((job, i) => this.#finishJob(job, started[i]!, deadlineMs, emit)));
       const response: InternalImagesResponse = {
@@ -265,9 +269,9 @@ export class Scheduler {
   }
 
   /** Queues a job's first stage: the student, or for mode teacher the teacher alone. */
-  #startJob(job: ImageJob, deadlineMs: number | undefined): Promise<TaskResult<StudentResult | InternalImage>> {
+  #startJob(job: ImageJob, deadlineMs: number | undefined, probe: boolean): Promise<TaskResult<StudentResult | InternalImage>> {
     if (job.mode === "teacher") return this.#enqueueTeacher({ kind: "teacherOnly", job });
-    return new Promise((settle, fail) => this.#students.push({ job, deadlineMs, settle, fail }, this.#now()));
+    return new Promise((settle, fail) => this.#students.push({ job, deadlineMs, probe, settle, fail }, this.#now()));
   }
 
   async #finishJob(
@@ -403,7 +407,7 @@ export class Scheduler {
   #shedLateStudents(): void {
     const now = this.#now();
     const loneMs = this.#studentBatchTimes.predict(1)!;
-    const late = this.#students.evict((work) => work.deadlineMs !== undefined && now + loneMs > work.deadlineMs);
+    const late = this.#students.evict((work) => !work.probe && work.deadlineMs !== undefined && now + loneMs > work.deadlineMs);
     for (const work of late) {
       this.#studentBacklog--;
       this.#metrics.shed.inc({ reason: "deadline" });
