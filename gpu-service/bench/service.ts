@@ -2,7 +2,7 @@
  * `npm run bench:service [-- --bundle DIR --seconds S --overload-seconds S --threads N]`: drives the real gpu-service
  * (its own process, as deployed) over loopback with undici, signing like the edge. Prints
  *  - throughput (images/s) and p50/p95 latency at concurrency 1, 4, 8, 16 for student-only and adaptive
- *    k = 50, with dynamic batching on (max batch 8) and off (max batch 1);
+ *    k = 50, with dynamic batching on (max batch 8) and off (max batch 1), the two measured alternately;
  *  - overload: open-loop arrivals at 3× the measured capacity, adaptive k = 50 (each request with a deadline,
  *    as the edge sends) and student-only, with the p95 of admitted requests against the unloaded p95, how
  *    every refusal was answered, /healthz latency meanwhile, and the service's memory before and after;
@@ -161,30 +161,43 @@ const MODES: Array<[string, Selection]> = [
   ["adaptive k=50", { mode: "adaptive", k: 50 }],
 ];
 
-async function throughputTable(batching: boolean) {
-  const service = await startService({
+/** A service for the throughput cells: dynamic batching on (max batch 8) or off (1), queues with room for every client. */
+function throughputService(batching: boolean) {
+  return startService({
     UNDERSTUDY_MAX_BATCH: batching ? "8" : "1",
     UNDERSTUDY_MAX_TEACHER_BATCH: batching ? "4" : "1",
     // Room for every closed-loop client: these cells measure throughput, not admission.
     UNDERSTUDY_STUDENT_QUEUE: "64",
     UNDERSTUDY_TEACHER_QUEUE: "64",
   });
-  const pool = new Pool(service.url, { connections: 32 });
-  const cells = new Map<string, Cell>();
+}
+
+/**
+ * The throughput tables with batching on and off, measured cell by cell alternately (on, then off, at each
+ * mode and concurrency) against two services kept running side by side: on a shared machine whose speed
+ * drifts, the two sides of the batching comparison would otherwise be measured minutes apart.
+ */
+async function throughputTables() {
+  const sides = [true, false];
+  const services = await Promise.all(sides.map(throughputService));
+  const pools = services.map((service) => new Pool(service.url, { connections: 32 }));
+  const tables = sides.map(() => new Map<string, Cell>());
   try {
-    for (let i = 0; i < 20; i++) await generate(pool, { mode: "adaptive", k: 50 });
+    for (const pool of pools) for (let i = 0; i < 20; i++) await generate(pool, { mode: "adaptive", k: 50 });
     for (const [name, selection] of MODES) {
       for (const concurrency of CONCURRENCIES) {
-        const cell = await closedLoop(pool, selection, concurrency);
-        cells.set(`${name}@${concurrency}`, cell);
-        console.log(`${name.padEnd(14)} batching ${batching ? "on " : "off"}  c=${String(concurrency).padEnd(2)}  ${describeCell(cell)}`);
+        for (const [side, batching] of sides.entries()) {
+          const cell = await closedLoop(pools[side]!, selection, concurrency);
+          tables[side]!.set(`${name}@${concurrency}`, cell);
+          console.log(`${name.padEnd(14)} batching ${batching ? "on " : "off"}  c=${String(concurrency).padEnd(2)}  ${describeCell(cell)}`);
+        }
       }
     }
   } finally {
-    await pool.close();
-    await service.stop();
+    await Promise.all(pools.map((pool) => pool.close()));
+    await Promise.all(services.map((service) => service.stop()));
   }
-  return cells;
+  return { on: tables[0]!, off: tables[1]! };
 }
 
 function overhead(cell: Cell): number {
@@ -250,8 +263,7 @@ if (!existsSync(`${BUNDLE}/understudy.json`)) {
   process.exit(1);
 }
 console.log(`bench:service on ${BUNDLE}; ${CELL_SECONDS} s per cell; one worker, ${values.threads ?? `the service's default (${loadConfig({ ...process.env, GPU_SERVICE_SECRET: SECRET }).intraOpThreads} on this machine)`} onnxruntime thread(s) per operator\n`);
-const on = await throughputTable(true);
-const off = await throughputTable(false);
+const { on, off } = await throughputTables();
 
 const speedup = on.get("student-only@8")!.imagesPerSecond / off.get("student-only@8")!.imagesPerSecond;
 const bestUnbatched = Math.max(...CONCURRENCIES.map((c) => off.get(`student-only@${c}`)!.imagesPerSecond));
