@@ -77,12 +77,16 @@ def load_ckpt(path: Path, device="cpu"):
     return torch.load(path, map_location=device)
 
 
+def off_world_suffix(jitter: float = 2.0, scale: float = 0.0) -> str:
+    """The part of a data file's name that says its objects are placed or sized off the world's own rules."""
+    return "" if (jitter, scale) == (2.0, 0.0) else f"_jitter{jitter:g}_scale{scale:g}"
+
+
 def render_cache(name: str, n: int, seed: int, p_two: float = 0.35, jitter: float = 2.0, scale: float = 0.0):
     """Rendered (images, ids, scenes-json, prompts) cached under training/data/."""
     import pickle
     from .world import make_dataset
-    off_world = "" if (jitter, scale) == (2.0, 0.0) else f"_jitter{jitter:g}_scale{scale:g}"
-    f = DATA / f"{name}_{n}_{seed}{off_world}.pkl"
+    f = DATA / f"{name}_{n}_{seed}{off_world_suffix(jitter, scale)}.pkl"
     if f.exists():
         with open(f, "rb") as fh:
             return pickle.load(fh)

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .augment import decoded_style, judge_augment
-from .common import DATA, RUNS, Log, base_args, load_ckpt, restore_optimizer, save_ckpt, setup, to_tensor_img
+from .common import DATA, RUNS, Log, base_args, load_ckpt, off_world_suffix, restore_optimizer, save_ckpt, setup, to_tensor_img
 from .models import Oracle
 from .world import (BACKGROUNDS, COLOUR_NAMES, POSITIONS, SHAPES, Obj, Scene, cells_adjacent, encode,
                     prompt_variant, render, sample_scene, SIZES)
@@ -75,7 +75,7 @@ def make_pairs(n, seed, jitter=2.0, scale=0.0):
     image reader's targets (cells [n,2,9,3]: colour, shape, size per grid cell, -1 empty; bg [n,2]) and the prompt
     reader's (asked [n,2,5], asked_bg [n]). Objects may sit up to `jitter` px off their cell centre and be up to
     `scale` off their size, as generated ones are (see train_judge)."""
-    f = DATA / (f"oracle_pairs_v4_{n}_{seed}.pt" if (jitter, scale) == (2.0, 0.0) else f"oracle_pairs_v4_{n}_{seed}_jitter{jitter:g}_scale{scale:g}.pt")
+    f = DATA / f"oracle_pairs_v4_{n}_{seed}{off_world_suffix(jitter, scale)}.pt"
     if f.exists():
         return torch.load(f)
     rng = random.Random(seed)
@@ -137,7 +137,7 @@ def main():
     if st and st["step"] >= args.steps:
         log("oracle complete, skipping"); return
     d = make_pairs(args.n, 11, args.jitter, args.scale)
-    styled = DATA / f"oracle_pairs_v4_{args.n}_11_jitter{args.jitter:g}_scale{args.scale:g}_decoded{args.decoded_share}.pt"
+    styled = DATA / f"oracle_pairs_v4_{args.n}_11{off_world_suffix(args.jitter, args.scale)}_decoded{args.decoded_share}.pt"
     if not styled.exists():
         torch.save(decoded_style(d["imgs"], args.decoded_share, 12), styled)
     U8, I, CELLS, BG, ASKED, ASKED_BG = torch.load(styled), d["ids"], d["cells"], d["bg"], d["asked"], d["asked_bg"]

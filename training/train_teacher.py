@@ -67,7 +67,7 @@ def main():
     # Two-object scenes are where binding is learned: optionally drawn more often than their share of the data.
     two = torch.tensor([len(sc.objects) == 2 for sc in scenes], dtype=torch.float32)
     share = args.two_object_share
-    weights = two * share / two.sum() + (1 - two) * (1 - share) / (1 - two).sum() if share > 0 else torch.ones(len(Z))
+    weights = two * share / two.sum() + (1 - two) * (1 - share) / (1 - two).sum() if share > 0 else None
     rng = random.Random(args.seed * 7919 + step)
     empty = torch.tensor(encode(""))
     te.train(); unet.train()
@@ -81,7 +81,7 @@ def main():
         lr = anneal_lr(warmup_lr(args.lr, step, warm_from), step, args.anneal_from, args.steps)
         for pg in opt.param_groups:
             pg["lr"] = lr
-        idx = torch.multinomial(weights, args.batch, replacement=True, generator=g) if share > 0 else torch.randint(0, len(Z), (args.batch,), generator=g)
+        idx = torch.randint(0, len(Z), (args.batch,), generator=g) if weights is None else torch.multinomial(weights, args.batch, replacement=True, generator=g)
         ids = torch.stack([torch.tensor(encode(prompt_variant(scenes[i], rng)[0])) if rng.random() >= args.drop else empty
                            for i in idx.tolist()]).to(dev)
         x0 = Z[idx].to(dev)

@@ -66,9 +66,14 @@ export class Batcher<J> {
 
   /** Removes and returns the waiting jobs that `late` picks, in arrival order. */
   evict(late: (job: J) => boolean): J[] {
-    const evicted = this.#waiting.filter((entry) => late(entry.job));
-    if (evicted.length > 0) this.#waiting = this.#waiting.filter((entry) => !evicted.includes(entry));
-    return evicted.map((entry) => entry.job);
+    const evicted: J[] = [];
+    const kept: Waiting<J>[] = [];
+    for (const entry of this.#waiting) {
+      if (late(entry.job)) evicted.push(entry.job);
+      else kept.push(entry);
+    }
+    this.#waiting = kept;
+    return evicted;
   }
 
   /** Milliseconds until the oldest job's batch is due (0 when it already is), or null when empty. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { studentBatches, studentFinishMs, type StudentQueueState } from "./finish-estimate.js";
+import { batchSizes, studentFinishMs, type StudentQueueState } from "./finish-estimate.js";
 
 /** A student batch costs 10 ms plus 5 ms per job beyond the first. */
 const quiet: StudentQueueState = {
@@ -37,10 +37,10 @@ describe("studentFinishMs", () => {
   });
 });
 
-describe("studentBatches", () => {
+describe("batchSizes", () => {
   it("makes full batches, then the remainder", () => {
-    expect(studentBatches(9, 4)).toEqual([4, 4, 1]);
-    expect(studentBatches(8, 4)).toEqual([4, 4]);
-    expect(studentBatches(2, 8)).toEqual([2]);
+    expect(batchSizes(9, 4)).toEqual([4, 4, 1]);
+    expect(batchSizes(8, 4)).toEqual([4, 4]);
+    expect(batchSizes(2, 8)).toEqual([2]);
   });
 });

@@ -20,7 +20,7 @@ export interface StudentQueueState {
 }
 
 export function studentFinishMs(state: StudentQueueState, n: number): number {
-  const batches = studentBatches(state.queuedStudents + n, state.maxBatch);
+  const batches = batchSizes(state.queuedStudents + n, state.maxBatch);
   const studentMs = batches.reduce((sum, size) => sum + state.studentBatchMs(size), 0);
   const teacherTurns = Math.min(state.teacherBatchesMs.length, batches.length - 1 + (state.teacherTurn ? 1 : 0));
   const teacherMs = state.teacherBatchesMs.slice(0, teacherTurns).reduce((sum, ms) => sum + ms, 0);
@@ -30,7 +30,7 @@ export function studentFinishMs(state: StudentQueueState, n: number): number {
 }
 
 /** Sizes of the batches `jobs` queued jobs form: full batches, then the remainder. */
-export function studentBatches(jobs: number, maxBatch: number): number[] {
+export function batchSizes(jobs: number, maxBatch: number): number[] {
   const sizes = Array<number>(Math.floor(jobs / maxBatch)).fill(maxBatch);
   if (jobs % maxBatch > 0) sizes.push(jobs % maxBatch);
   return sizes;

@@ -18,7 +18,7 @@ import type { TaskResult, WorkerPool } from "../workers/pool.js";
 import type { InferenceTasks, InferenceWorkerReady, StudentResult } from "../workers/inference-tasks.js";
 import { refuseAdmission, retryAfter, type AdmissionRequest, type Load, type QueueLimits } from "./admission.js";
 import { BatchTimeModel, LatencyEstimate } from "./latency-estimate.js";
-import { studentBatches, studentFinishMs, type StudentQueueState } from "./finish-estimate.js";
+import { studentFinishMs, type StudentQueueState } from "./finish-estimate.js";
 import { Batcher, type Batch, type BatchPolicy } from "./batcher.js";
 
 /** The part of the worker pool the scheduler drives (a test may drive it with stage functions of its own). */
@@ -154,7 +154,8 @@ export class Scheduler {
     // Generations resolve here in microseconds; an edit decodes its image, which belongs on a worker.
     const jobs = isEdit(request) ? null : resolveJobs(this.#options.manifest, request);
     this.#refuseIfFull({ mode, n: request.n, deadlineMs: this.#stagesDeadline(request) });
-    const probe = mode !== "teacher" && this.#studentBacklog === 0;
+    // Decided as admission saw it: an idle stage admits whatever the estimate (admission.ts).
+    const probe = mode !== "teacher" && this.#studentIdle;
     const reserved = request.n;
     if (mode === "teacher") this.#teacherOnlyPending += reserved;
     else this.#studentBacklog += reserved;
@@ -193,18 +194,23 @@ export class Scheduler {
       workersReady: this.#backend.ready,
       studentJobMs: this.#studentJobMs.ms,
       studentFinishMs: (n) => studentFinishMs(this.#studentQueueState(), n),
-      studentIdle: this.#studentBacklog === 0,
+      studentIdle: this.#studentIdle,
       teacherJobMs: this.#teacherMs.teacherOnly.ms,
     };
+  }
+
+  /** No student job is admitted and unfinished: a new one would start at once. */
+  get #studentIdle(): boolean {
+    return this.#studentBacklog === 0;
   }
 
   #studentQueueState(): StudentQueueState {
     const now = this.#now();
     const teacherWork = this.#teacher.waiting();
-    const teacherBatchesMs = studentBatches(teacherWork.length, this.#options.maxTeacherBatch).map((size, i) => {
-      const start = i * this.#options.maxTeacherBatch;
-      return teacherWork.slice(start, start + size).reduce((sum, work) => sum + this.#teacherMs[work.kind].ms!, 0);
-    });
+    const teacherBatchesMs: number[] = [];
+    for (let start = 0; start < teacherWork.length; start += this.#options.maxTeacherBatch) {
+      teacherBatchesMs.push(teacherWork.slice(start, start + this.#options.maxTeacherBatch).reduce((sum, work) => sum + this.#teacherMs[work.kind].ms!, 0));
+    }
     return {
       runningRemainingMs: [...this.#running].map((batch) => Math.max(0, batch.startedAt + batch.predictedMs - now)),
       // The backlog not on a worker: queued, or admitted and about to be.
