@@ -7,8 +7,8 @@ import { encodePng } from "./png.js";
 import { resizeImages } from "./resize.js";
 import { toUnitRange } from "./processing.js";
 
-/** SHA-256 of the noisy 64x64 test image's PNG at fflate level 1: changes only when the encoding does. */
-const PINNED_SHA256 = "d2c921f58c7a0f3c2a038bf4fad0c17b534d9eb14f6842f2f5368e015f2a9b1a";
+/** SHA-256 of the noisy 64x64 test image's PNG (Sub filter, Huffman-only deflate): changes only when the encoding does. */
+const PINNED_SHA256 = "c349dd4349f33774c0dbf6139c324dad0e286bc098d7b0ee7b1131a07796db66";
 
 const gradient = { data: Float32Array.from({ length: 3 * 4 * 4 }, (_, i) => (i % 16) / 15), dims: [1, 3, 4, 4] };
 
@@ -27,6 +27,7 @@ describe("encodePng", () => {
     const noisy = { data: Float32Array.from({ length: 3 * 48 * 40 }, (_, i) => (Math.sin(i * 0.37) * Math.cos(i * 0.011) + 1) / 2), dims: [1, 3, 40, 48] };
     const gray = { data: Float32Array.from({ length: 33 * 17 }, (_, i) => (i % 17) / 16), dims: [1, 1, 33, 17] };
     for (const image of [gradient, noisy, gray]) {
+      // (No exact halves in these images, where numpy's half-to-even rounding and Math.round differ: see below.)
       const [, channels = 3, height = 0, width = 0] = image.dims;
       const plane = height * width;
       const rgb = Uint8Array.from({ length: plane * 3 }, (_, i) => Math.round(Math.min(1, Math.max(0, image.data[((i % 3) % channels) * plane + Math.floor(i / 3)]!)) * 255));
@@ -37,6 +38,12 @@ describe("encodePng", () => {
   it("keeps its bytes: the compression is pinned, so a seed's cached image never changes under it", () => {
     const noisy = { data: Float32Array.from({ length: 3 * 64 * 64 }, (_, i) => (Math.sin(i * 0.37) * Math.cos(i * 0.011) + 1) / 2), dims: [1, 3, 64, 64] };
     expect(createHash("sha256").update(encodePng(noisy)).digest("hex")).toBe(PINNED_SHA256);
+  });
+
+  it("rounds x·255 in float32, half to even, as numpy does in diffusers' numpy_to_pil", () => {
+    // float32(k/255)·255 is exactly k in float32 but slightly above it in float64, where Math.round would round up.
+    const halves = [2.5, 3.5, 100.5, 101.5].map((k) => Math.fround(k / 255));
+    expect([...decode(encodePng({ data: Float32Array.from(halves), dims: [1, 1, 1, 4] })).data.filter((_, i) => i % 3 === 0)]).toEqual([2, 4, 100, 102]);
   });
 
   it("clamps values the decoder overshot", () => {

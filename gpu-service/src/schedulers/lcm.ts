@@ -132,5 +132,5 @@ export class LcmScheduler extends BaseScheduler {
 
 /** One element of the clean estimate: c_out·x̂0 + c_skip·x with x̂0 clipped to ±range. */
 function consistencyUpdate(original: number, x: number, cOut: number, cSkip: number, range: number): number {
-  return f32(cOut * Math.min(Math.max(original, -range), range)) + f32(cSkip * x);
+  return cOut * Math.min(Math.max(original, -range), range) + cSkip * x;
 }
