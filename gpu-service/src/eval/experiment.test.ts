@@ -8,7 +8,7 @@ import { readEvalSet } from "./prompt-set.js";
 import { accuracyPlot, markdownTable } from "./report.js";
 import { JudgeConfig } from "./verdicts.js";
 
-const plan: ExperimentPlan = { ddimSteps: [2, 10], dpmSteps: [4], ks: [10, 90], batchSize: 2 };
+const plan: ExperimentPlan = { ddimSteps: [2, 10], dpmSteps: [4], ks: [10, 90], shortRegenerateSteps: 2, batchSize: 2 };
 
 describe("the eval experiment", async () => {
   const pipeline = await AdaptivePipeline.load(TINY_BUNDLE, { intraOpThreads: 1, withJudge: true });
@@ -23,6 +23,7 @@ describe("the eval experiment", async () => {
     expect(configs.map((c) => c.name)).toEqual([
       "student (LCM)", "teacher DDIM 2", "teacher DDIM 10", "teacher DPM-Solver++ 4", "refine always",
       "adaptive refine k=10", "adaptive refine k=90", "adaptive regenerate k=10", "adaptive regenerate k=90",
+      "adaptive regenerate (teacher DDIM 2) k=10", "adaptive regenerate (teacher DDIM 2) k=90",
       "random refine, share of k=10", "random refine, share of k=90",
     ]);
   });
@@ -40,6 +41,10 @@ describe("the eval experiment", async () => {
     expect(byName["adaptive refine k=90"]!.teacherShare).toBe(share);
     const regenerate = byName["adaptive regenerate k=90"]!;
     expect(regenerate.meanEvaluations).toBeCloseTo(2 + share * 20, 10);
+    // The same prompts regenerated on the 2-step schedule: 2 guided steps, 4 evaluations each.
+    const short = byName["adaptive regenerate (teacher DDIM 2) k=90"]!;
+    expect(short.teacherShare).toBe(share);
+    expect(short.meanEvaluations).toBeCloseTo(2 + share * 4, 10);
   });
 
   it("puts random refinement of the same share at the same cost as adaptive refinement", () => {

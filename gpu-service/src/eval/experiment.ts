@@ -29,7 +29,7 @@ export interface PromptResults {
 
 export interface ConfigResult {
   name: string;
-  family: "student" | "teacher-ddim" | "teacher-dpmsolver++" | "refine-always" | "random-refine" | "adaptive-refine" | "adaptive-regenerate";
+  family: "student" | "teacher-ddim" | "teacher-dpmsolver++" | "refine-always" | "random-refine" | "adaptive-refine" | "adaptive-regenerate" | "adaptive-regenerate-short";
   k: number | null;
   meanEvaluations: number;
   accuracy: number;
@@ -41,10 +41,16 @@ export interface ExperimentPlan {
   ddimSteps: readonly number[];
   dpmSteps: readonly number[];
   ks: readonly number[];
+  /**
+   * Also regenerate with the teacher on this shorter DDIM schedule (one of ddimSteps, so its images are already
+   * made, and ignored otherwise): the paper pairs the student with cheaper teacher configurations too, and a
+   * request can ask for it (`steps`). Null: only the bundle's default schedule.
+   */
+  shortRegenerateSteps: number | null;
   batchSize: number;
 }
 
-export const PAPER_PLAN: ExperimentPlan = { ddimSteps: [5, 10, 25, 50], dpmSteps: [10, 25], ks: [10, 30, 50, 70, 90], batchSize: 16 };
+export const PAPER_PLAN: ExperimentPlan = { ddimSteps: [5, 10, 25, 50], dpmSteps: [10, 25], ks: [10, 30, 50, 70, 90], shortRegenerateSteps: 25, batchSize: 16 };
 
 const evaluationsOf = (image: InternalImage) => image.unet_evaluations.student + image.unet_evaluations.teacher;
 
@@ -105,6 +111,9 @@ export async function runExperiment(
   return results;
 }
 
+/** An adaptive family: its name in the table, and the image it serves for a prompt sent to the teacher. */
+type AdaptiveFamily = [family: ConfigResult["family"], label: string, teacherImage: (r: PromptResults) => JudgedImage];
+
 function summarise(name: string, family: ConfigResult["family"], k: number | null, picks: readonly { image: JudgedImage; teacher: boolean }[]): ConfigResult {
   const mean = (f: (p: { image: JudgedImage; teacher: boolean }) => number) => picks.reduce((sum, p) => sum + f(p), 0) / picks.length;
   return {
@@ -121,10 +130,9 @@ function summarise(name: string, family: ConfigResult["family"], k: number | nul
  * the teacher's image exactly for the prompts whose oracle score is below τ(k) from the bundle's calibration.
  */
 export function configurations(pipeline: AdaptivePipeline, results: readonly PromptResults[], plan: ExperimentPlan): ConfigResult[] {
-  const teacherSteps = pipeline.manifest.teacher.steps;
   // Regeneration is the teacher from the same initial noise, after the student ran and was scored: its cost adds up.
-  const regenerated = (r: PromptResults): JudgedImage => {
-    const teacher = r.teacher[`ddim@${teacherSteps}`]!;
+  const regeneratedWith = (steps: number) => (r: PromptResults): JudgedImage => {
+    const teacher = r.teacher[`ddim@${steps}`]!;
     return { ...teacher, evaluations: teacher.evaluations + r.student.evaluations };
   };
   const configs = [
@@ -133,11 +141,19 @@ export function configurations(pipeline: AdaptivePipeline, results: readonly Pro
     ...plan.dpmSteps.map((n) => summarise(`teacher DPM-Solver++ ${n}`, "teacher-dpmsolver++", null, results.map((r) => ({ image: r.teacher[`dpmsolver++@${n}`]!, teacher: true })))),
     summarise("refine always", "refine-always", null, results.map((r) => ({ image: r.refined, teacher: true }))),
   ];
-  for (const [family, pick] of [["adaptive-refine", (r: PromptResults) => r.refined], ["adaptive-regenerate", regenerated]] as const) {
+  const adaptiveFamilies: AdaptiveFamily[] = [
+    ["adaptive-refine", "adaptive refine", (r) => r.refined],
+    ["adaptive-regenerate", "adaptive regenerate", regeneratedWith(pipeline.manifest.teacher.steps)],
+  ];
+  const short = plan.shortRegenerateSteps;
+  if (short !== null && plan.ddimSteps.includes(short)) {
+    adaptiveFamilies.push(["adaptive-regenerate-short", `adaptive regenerate (teacher DDIM ${short})`, regeneratedWith(short)]);
+  }
+  for (const [family, label, pick] of adaptiveFamilies) {
     for (const k of plan.ks) {
       const tau = thresholdForK(pipeline.manifest, k);
       const picks = results.map((r) => (r.oracleScore < tau ? { image: pick(r), teacher: true } : { image: r.student, teacher: false }));
-      configs.push(summarise(`${family.replace("-", " ")} k=${k}`, family, k, picks));
+      configs.push(summarise(`${label} k=${k}`, family, k, picks));
     }
   }
   return [...configs, ...randomRefinement(configs)];

@@ -58,6 +58,7 @@ const SERIES: Record<ConfigResult["family"], { colour: string; label: string }> 
   "random-refine": { colour: "#bcbd22", label: "random refine (same share)" },
   "adaptive-refine": { colour: "#d62728", label: "adaptive refine (k)" },
   "adaptive-regenerate": { colour: "#ff7f0e", label: "adaptive regenerate (k)" },
+  "adaptive-regenerate-short": { colour: "#9467bd", label: "adaptive regenerate, shorter teacher schedule (k)" },
 };
 
 /** Judge accuracy (by `metric`) against mean UNet evaluations per image, one line per family, as a standalone SVG. */
