@@ -85,9 +85,9 @@ export class OnnxModel {
     return result;
   }
 
-  /** Starts accounting process CPU time in `stats.totalCpuMs` (benchmarks). */
-  trackCpuTime(): void {
-    this.cpuTimed = true;
+  /** Starts (or stops) accounting process CPU time in `stats.totalCpuMs` (benchmarks). */
+  trackCpuTime(on = true): void {
+    this.cpuTimed = on;
   }
 
   /** Calls `listener` with the milliseconds of every later `session.run` (benchmarks record each UNet call). */
