@@ -4,6 +4,7 @@ import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
 import { decode } from "fast-png";
 import { encodePng } from "../src/image/png.js";
 import { latentDims } from "../src/pipelines/components.js";
+import { routedOutcome } from "../src/pipelines/jobs.js";
 import { editRequest, generateRequest } from "./helpers.js";
 
 /**
@@ -125,9 +126,12 @@ export function pipelineContract(name: string, bundleDir: () => string): void {
     it("batches teacher work without changing any image", async () => {
       const request = generateRequest({ n: 2, selection: { mode: "adaptive", threshold: 1e9 } });
       const together = (await pipeline.generate(request)).images;
-      const outcomes = await pipeline.runStudentStage(await pipeline.resolveJobs(request));
+      // As the service's workers hand them over: without the student's decoded pixels.
+      const outcomes = (await pipeline.runStudentStage(await pipeline.resolveJobs(request))).map(routedOutcome);
+      expect(outcomes[0]).not.toHaveProperty("pixels");
       const apart = [await pipeline.runTeacherStage(outcomes[0]!), await pipeline.runTeacherStage(outcomes[1]!)];
       expect(apart.map(pngOf)).toEqual(together.map(pngOf));
+      await expect(pipeline.runTeacherStage({ ...outcomes[0]!, decision: "keep" })).rejects.toThrow(/no teacher stage/);
       const teacherOnly = await pipeline.runTeacherOnlyBatch(await pipeline.resolveJobs(generateRequest({ n: 2, selection: { mode: "teacher" } })));
       expect(pngOf(teacherOnly[1])).toBe(pngOf((await pipeline.generate(generateRequest({ seed: 8, selection: { mode: "teacher" } }))).images[0]));
     });

@@ -12,7 +12,7 @@ import type { SessionSettings } from "../bundle/session.js";
 import { encodePng } from "../image/png.js";
 import { loadComponents, withTeacherSampler, type PipelineComponents } from "./components.js";
 import type { SamplerName } from "../schedulers/index.js";
-import type { ImageJob, StudentOutcome } from "./jobs.js";
+import type { ImageJob, RoutedOutcome, StudentOutcome } from "./jobs.js";
 import { internalImage, reportedThreshold } from "./results.js";
 import { calibratedK, resolveJobs, type ImagesRequest } from "./resolve.js";
 import { sampleStudent, studentBatchKey } from "./student.js";
@@ -97,22 +97,19 @@ export class AdaptivePipeline {
   }
 
   /** The teacher's half for an outcome the oracle scored below τ: refine or regenerate as decided. */
-  async runTeacherStage(outcome: StudentOutcome): Promise<InternalImage> {
+  async runTeacherStage(outcome: RoutedOutcome): Promise<InternalImage> {
     return (await this.runTeacherStages([outcome]))[0]!;
   }
 
   /**
-   * The teacher's half for many outcomes at once: compatible ones (same decision, schedule, strength,
-   * guidance) share one UNet call of 2B per step. Outcomes the oracle kept are served as they are.
+   * The teacher's half for many outcomes the oracle sent to it (refine or regenerate) at once: compatible ones
+   * (same decision, schedule, strength, guidance) share one UNet call of 2B per step.
    */
-  async runTeacherStages(outcomes: StudentOutcome[]): Promise<InternalImage[]> {
-    const images = new Map<StudentOutcome, InternalImage>();
-    const teacherWork: StudentOutcome[] = [];
-    for (const outcome of outcomes) {
-      if (outcome.decision === "keep") images.set(outcome, this.keepStudent(outcome, null));
-      else teacherWork.push(outcome);
-    }
-    for (const batch of groupBy(teacherWork, (outcome) => `${outcome.decision}|${teacherBatchKey(outcome.job)}`)) {
+  async runTeacherStages(outcomes: RoutedOutcome[]): Promise<InternalImage[]> {
+    const images = new Map<RoutedOutcome, InternalImage>();
+    const kept = outcomes.find((outcome) => outcome.decision === "keep");
+    if (kept) throw new Error(`the oracle kept job ${kept.job.index}'s student image: it has no teacher stage`);
+    for (const batch of groupBy(outcomes, (outcome) => `${outcome.decision}|${teacherBatchKey(outcome.job)}`)) {
       const jobs = batch.map((outcome) => outcome.job);
       const refine = batch[0]!.decision === "refine";
       const results = refine ? await refineWithTeacher(this.components, jobs, batch.map((o) => o.latents)) : await sampleWithTeacher(this.components, jobs);
@@ -121,7 +118,7 @@ export class AdaptivePipeline {
     return outcomes.map((outcome) => images.get(outcome)!);
   }
 
-  private teacherImage(outcome: StudentOutcome, teacher: TeacherResult): InternalImage {
+  private teacherImage(outcome: RoutedOutcome, teacher: TeacherResult): InternalImage {
     return internalImage(outcome.job, {
       png: teacher.png,
       route: outcome.decision === "refine" ? "refined" : "regenerated",

@@ -27,6 +27,17 @@ export interface ImageJob {
 
 export type Decision = "keep" | "refine" | "regenerate";
 
+/**
+ * What the teacher stage needs of a student outcome: the job, its latents and the verdict. The decoded pixels
+ * (48 KB for 64x64) stay where the student's PNG was made, so they do not cross worker_threads twice per image.
+ */
+export type RoutedOutcome = Omit<StudentOutcome, "pixels">;
+
+/** The outcome without its pixels (see RoutedOutcome). */
+export function routedOutcome({ pixels: _pixels, ...rest }: StudentOutcome): RoutedOutcome {
+  return rest;
+}
+
 /** The student's result for one job: plain data (typed arrays) so it can cross worker_threads via postMessage. */
 export interface StudentOutcome {
   job: ImageJob;

@@ -86,7 +86,7 @@ function image(job: ImageJob, route: InternalImage["route"]): InternalImage {
 const studentResults = (score: number) => (call: Call) =>
   (call.input as ImageJob[]).map(
     (job): StudentResult => ({
-      outcome: { job, latents: new Float32Array(1), pixels: new Float32Array(1), oracleScore: score, decision: decide(job, score), studentEvaluations: 1, timingsMs: {} },
+      outcome: { job, latents: new Float32Array(1), oracleScore: score, decision: decide(job, score), studentEvaluations: 1, timingsMs: {} },
       image: { ...image(job, "student"), oracle_score: score },
     }),
   );

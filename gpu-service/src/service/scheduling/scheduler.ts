@@ -8,7 +8,7 @@ import {
   type InternalImagesResponse,
   type StageEvent,
 } from "@understudy/shared";
-import { isEdit, resolveJobs, type ImageJob, type ImagesRequest, type StudentOutcome } from "../../pipelines/index.js";
+import { isEdit, resolveJobs, type ImageJob, type ImagesRequest, type RoutedOutcome } from "../../pipelines/index.js";
 import { reportedThreshold } from "../../pipelines/results.js";
 import { studentBatchKey } from "../../pipelines/student.js";
 import { teacherBatchKey } from "../../pipelines/teacher.js";
@@ -59,7 +59,7 @@ type TeacherWork = {
   settle: (image: TaskResult<InternalImage>) => void;
   fail: (error: unknown) => void;
 } & (
-  | { kind: "refine" | "regenerate"; outcome: StudentOutcome; studentImage: InternalImage; deadlineMs: number | undefined }
+  | { kind: "refine" | "regenerate"; outcome: RoutedOutcome; studentImage: InternalImage; deadlineMs: number | undefined }
   | { kind: "teacherOnly"; job: ImageJob }
 );
 
@@ -311,7 +311,7 @@ export class Scheduler {
 
   /** Keep, send to the teacher, or degrade now because the teacher cannot help in time. */
   #route(
-    outcome: StudentOutcome,
+    outcome: RoutedOutcome,
     studentImage: InternalImage,
     deadlineMs: number | undefined,
   ): { degraded: boolean; image: Promise<TaskResult<InternalImage>> } {
@@ -341,7 +341,7 @@ export class Scheduler {
     return (ahead + interleaved) / Math.max(1, this.#backend.ready);
   }
 
-  #recordServed(outcome: StudentOutcome, image: InternalImage): void {
+  #recordServed(outcome: RoutedOutcome, image: InternalImage): void {
     this.#metrics.recordImage(image.route, image.degraded_reason);
     this.#metrics.oracleScore.observe(outcome.oracleScore);
     const { job } = outcome;
@@ -354,7 +354,7 @@ export class Scheduler {
   }
 
   #enqueueTeacher(
-    work: { kind: "refine" | "regenerate"; outcome: StudentOutcome; studentImage: InternalImage; deadlineMs: number | undefined } | { kind: "teacherOnly"; job: ImageJob },
+    work: { kind: "refine" | "regenerate"; outcome: RoutedOutcome; studentImage: InternalImage; deadlineMs: number | undefined } | { kind: "teacherOnly"; job: ImageJob },
   ): Promise<TaskResult<InternalImage>> {
     return new Promise((settle, fail) => {
       if (work.kind === "teacherOnly") this.#teacherOnlyPending--;

@@ -1,9 +1,9 @@
 import type { BundleInfo, InternalImage } from "@understudy/shared";
-import type { ImageJob, ImagesRequest, StudentOutcome } from "../../pipelines/index.js";
+import type { ImageJob, ImagesRequest, RoutedOutcome } from "../../pipelines/index.js";
 
 /** The student stage's answer for one job: the outcome, and the student's image ready to serve. */
 export interface StudentResult {
-  outcome: StudentOutcome;
+  outcome: RoutedOutcome;
   /** `keepStudent(outcome, null)`: the preview, and the image served when the teacher is not needed or skipped. */
   image: InternalImage;
 }
@@ -14,7 +14,7 @@ export type InferenceTasks = {
   resolve: { input: ImagesRequest; output: ImageJob[] };
   student: { input: ImageJob[]; output: StudentResult[] };
   /** Outcomes the oracle sent to the teacher; compatible ones share the teacher's UNet calls. */
-  teacher: { input: StudentOutcome[]; output: InternalImage[] };
+  teacher: { input: RoutedOutcome[]; output: InternalImage[] };
   teacherOnly: { input: ImageJob[]; output: InternalImage[] };
 };
 

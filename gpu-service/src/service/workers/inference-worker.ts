@@ -1,6 +1,6 @@
 // An inference worker thread: loads the bundle once, warms it up, then runs pipeline stages on request.
 import { InternalGenerateRequest } from "@understudy/shared";
-import { AdaptivePipeline } from "../../pipelines/index.js";
+import { AdaptivePipeline, routedOutcome } from "../../pipelines/index.js";
 import { serveTasks } from "./protocol.js";
 import type { InferenceTasks, InferenceWorkerData, InferenceWorkerReady } from "./inference-tasks.js";
 
@@ -39,7 +39,7 @@ await serveTasks<InferenceWorkerData, InferenceWorkerReady, InferenceTasks>(asyn
     ready: { info: pipeline.info, warmup },
     handlers: {
       resolve: (request) => pipeline.resolveJobs(request),
-      student: async (jobs) => (await pipeline.runStudentStage(jobs)).map((outcome) => ({ outcome, image: pipeline.keepStudent(outcome, null) })),
+      student: async (jobs) => (await pipeline.runStudentStage(jobs)).map((outcome) => ({ outcome: routedOutcome(outcome), image: pipeline.keepStudent(outcome, null) })),
       teacher: (outcomes) => pipeline.runTeacherStages(outcomes),
       teacherOnly: (jobs) => pipeline.runTeacherOnlyBatch(jobs),
     },
