@@ -18,7 +18,7 @@ SEED=${SEED:-0}
 C="--device $DEV --seed $SEED"
 $PY -m training.train_vae $C --steps "${VAE_STEPS:-600}"
 $PY -m training.train_teacher $C --batch 32 --lr "${TEACHER_LR:-8e-4}" --steps "${TEACHER_STEPS:-10500}" --anneal-from "${TEACHER_ANNEAL_FROM:-8800}" --max-minutes "${TEACHER_MINUTES:-0}"
-$PY -m training.distill_student $C --batch 32 --steps "${STUDENT_STEPS:-4000}" --max-minutes "${STUDENT_MINUTES:-0}" --guidance "${GUIDANCE:-6.0}"
+$PY -m training.distill_student $C --batch 32 --steps "${STUDENT_STEPS:-6370}" --max-minutes "${STUDENT_MINUTES:-0}" --guidance "${GUIDANCE:-6.0}"
 $PY -m training.train_oracle $C --steps "${ORACLE_STEPS:-3000}"
 $PY -m training.train_judge $C --batch 32 --steps "${JUDGE_STEPS:-3000}"
 $PY -m training.export $C --student-steps "${SERVE_STUDENT_STEPS:-2}" ${VERSION:+--version "$VERSION"}
