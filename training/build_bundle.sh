@@ -17,12 +17,19 @@ export UNDERSTUDY_THREADS=${UNDERSTUDY_THREADS:-1}
 SEED=${SEED:-0}
 C="--device $DEV --seed $SEED"
 $PY -m training.train_vae $C --steps "${VAE_STEPS:-600}"
-$PY -m training.train_teacher $C --batch 32 --lr "${TEACHER_LR:-8e-4}" --steps "${TEACHER_STEPS:-10500}" --anneal-from "${TEACHER_ANNEAL_FROM:-8800}" --max-minutes "${TEACHER_MINUTES:-0}"
+# Teacher v1 (2 text-encoder layers, cross-attention at 8x8 only), then v2 warm-started from it (4 layers, cross-attention
+# at 16x16 too, half of every batch two-object scenes): v2 is the bundle's teacher.
+$PY -m training.train_teacher $C --name teacher_v1 --batch 32 --lr "${TEACHER_LR:-8e-4}" --steps "${TEACHER_STEPS:-10500}" --anneal-from "${TEACHER_ANNEAL_FROM:-8800}" --max-minutes "${TEACHER_MINUTES:-0}"
+$PY -m training.train_teacher $C --name teacher --arch v2 --init-from training/runs/teacher_v1.pt --two-object-share 0.5 --batch 32 --lr "${TEACHER_V2_LR:-4e-4}" --steps "${TEACHER_V2_STEPS:-6000}" --anneal-from "${TEACHER_V2_ANNEAL_FROM:-4500}" --max-minutes "${TEACHER_MINUTES:-0}"
 $PY -m training.distill_student $C --batch 32 --steps "${STUDENT_STEPS:-6370}" --max-minutes "${STUDENT_MINUTES:-0}" --guidance "${GUIDANCE:-6.0}"
 $PY -m training.train_oracle $C --steps "${ORACLE_STEPS:-3000}"
 $PY -m training.train_judge $C --batch 32 --steps "${JUDGE_STEPS:-3000}"
-$PY -m training.export $C --student-steps "${SERVE_STUDENT_STEPS:-2}" ${VERSION:+--version "$VERSION"}
+# Two choices made on the development prompt set (never the eval set), by the checks after verify_onnx:
+# TEACHER_GUIDANCE by teacher_sweep, ORACLE_SCORE (count or deficit) by routing_check.
+$PY -m training.export $C --student-steps "${SERVE_STUDENT_STEPS:-2}" --teacher-guidance "${TEACHER_GUIDANCE:-TEACHERGUIDANCE}" --oracle-score "${ORACLE_SCORE:-ORACLESCORE}" ${VERSION:+--version "$VERSION"}
 node training/verify_onnx.mjs
+$PY -m training.teacher_sweep $C --guidances 3,4.5,6
+$PY -m training.routing_check $C
 EVAL_N_ONE=${EVAL_N_ONE:-400} EVAL_N_TWO=${EVAL_N_TWO:-200} $PY -m training.finalize $C
 $PY -m training.check_vae $C
 $PY -m training.write_readme

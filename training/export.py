@@ -84,7 +84,7 @@ def export_onnx(name, module, inputs: dict, outputs: list, dyn: dict, keys=None)
 
 
 def main():
-    args = base_args("export bundle", version="", k=50.0, student_steps=2).parse_args()
+    args = base_args("export bundle", version="", k=50.0, student_steps=2, oracle_score="count", teacher_guidance=0.0).parse_args()
     setup(args)
     from .distill_student import load_student
     from .evaluate import load_judge
@@ -94,7 +94,7 @@ def main():
     te, unet, tstep = load_teacher()
     student, guidance, sstep = load_student()
     enc, dec, sf = load_vae()
-    oracle, judge = load_oracle(), load_judge()
+    oracle, judge = load_oracle(score_kind=args.oracle_score), load_judge()
     student_steps = args.student_steps
     cf = RUNS / "calibration.json"
     calib = json.loads(cf.read_text()) if cf.exists() else {}
@@ -187,10 +187,13 @@ def main():
         "format": "understudy-bundle/1", "id": "shapes-world", "version": version,
         "description": f"Shapes world (issue 3): teacher {tstep} steps, student {sstep} distillation steps",
         "native_size": {"width": 64, "height": 64},
-        "teacher": {"unet": "unet", "scheduler": "scheduler", "sampler": "ddim", "steps": 50, "guidance": guidance},
+        "teacher": {"unet": "unet", "scheduler": "scheduler", "sampler": "ddim", "steps": 50,
+                    # The teacher's own scale (teacher_sweep chooses it on the development set); by default the one
+                    # the student was distilled at.
+                    "guidance": args.teacher_guidance or guidance},
         "student": {"unet": "student_unet", "scheduler": "student_scheduler", "sampler": "lcm",
                     "steps": student_steps, "guidance": None, "timesteps": lcm_timesteps(student_steps)},
-        "oracle": {"model": "oracle/model.onnx", "image_size": 64, "pixel_range": "0_1"},
+        "oracle": {"model": "oracle/model.onnx", "image_size": 64, "pixel_range": "0_1", "score": args.oracle_score},
         "judge": {"model": "judge/model.onnx", "image_size": 64, "pixel_range": "0_1"},
         "defaults": {"refine_strength": 0.5, "edit_strength": 0.6, "k": args.k},
         "calibration": {"prompts": "calibration/prompts.txt", "seed": CALIB_NOISE_SEED,

@@ -35,7 +35,7 @@ def main():
     log = Log("finalize")
     man = json.loads((BUNDLE / "understudy.json").read_text())
     steps = man["student"]["steps"]
-    oracle, judge = load_oracle(), load_judge()
+    oracle, judge = load_oracle(score_kind=man["oracle"].get("score", "count")), load_judge()
     cal = calibrate(oracle, steps, log)
     man["calibration"]["thresholds"] = cal["thresholds"]
     man["calibration"]["student_steps"] = steps

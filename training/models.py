@@ -20,16 +20,23 @@ def gn(c):
 
 
 GRID_CENTRES = (9, 16, 23)  # the 3x3 grid's cell centres (18/32/46 px) at half resolution
-CELL_HALF = 10              # half the side of a cell's crop at half resolution (40x40 source pixels)
+# Half the side of a cell's crop at half resolution: 28x28 (56x56 source pixels), wider than a cell's share of the
+# image because a large object is. With 20x20 crops a large square (36 px, drawn up to ~40 by the teacher) filled
+# its crop edge to edge, looked like a background, and the judge and the oracle reported it missing, even an exact
+# render at the centre cell.
+CELL_HALF = 14
 
 
 def grid_crops(x):
-    """[B,3,32,32] half-resolution image -> [B*9,3,20,20]: one crop per grid cell, row by row, centred on the cell
-    and zero-padded (zero = mid-gray) at the borders. The judge and the oracle look at cells through these."""
-    xp = F.pad(x, (CELL_HALF,) * 4)
+    """[B,3,32,32] half-resolution image -> [B*9,4,28,28]: one crop per grid cell, row by row, centred on the cell,
+    zero-padded (zero = mid-gray) at the borders, plus a channel that is 1 where the crop lies outside the image,
+    so padding cannot pass for a gray background or a gray object's edge. The judge and the oracle look at cells
+    through these."""
+    pad = (CELL_HALF,) * 4
+    xp = torch.cat([F.pad(x, pad), F.pad(torch.zeros_like(x[:, :1]), pad, value=1.0)], 1)
     side = 2 * CELL_HALF
     crops = [xp[:, :, cy:cy + side, cx:cx + side] for cy in GRID_CENTRES for cx in GRID_CENTRES]
-    return torch.stack(crops, 1).reshape(-1, 3, side, side)
+    return torch.stack(crops, 1).reshape(-1, 4, side, side)
 
 
 # ---------------------------------------------------------------------------------------------- judge
@@ -37,18 +44,18 @@ class Judge(nn.Module):
     """Evaluation-only attribute classifier. pixel_values [B,3,64,64] in [0,1] ->
     presence [B,9] logits, colour [B,9,8], shape [B,9,6], size [B,9,2], background [B,9], features [B,128].
 
-    The image is 2x average-pooled to 32x32; each grid cell is judged by the same small CNN applied to a 20x20
-    crop (40x40 source pixels) centred on the cell centre (weights shared across the nine cells, so shape is
-    learned once); background and the global feature vector come from a pooled whole-image branch plus the
-    mean of the cell features."""
+    The image is 2x average-pooled to 32x32; each grid cell is judged by the same small CNN applied to its crop
+    (grid_crops: 56x56 source pixels centred on the cell centre; weights shared across the nine cells, so shape is
+    learned once); background and the global feature vector come from a pooled whole-image branch plus the mean
+    of the cell features."""
 
     def __init__(self, width=32, feat=128):
         super().__init__()
         w = width
         def blk(ci, co, s):
             return nn.Sequential(nn.Conv2d(ci, co, 3, s, 1), nn.ReLU(inplace=True))
-        self.cell = nn.Sequential(blk(3, w, 1), blk(w, 2 * w, 2), blk(2 * w, 4 * w, 2))   # 20 -> 5x5
-        self.cell_fc = nn.Sequential(nn.Conv2d(4 * w, 128, 5), nn.ReLU(inplace=True))  # -> 1x1
+        self.cell = nn.Sequential(blk(4, w, 1), blk(w, 2 * w, 2), blk(2 * w, 4 * w, 2))   # 28 -> 7x7
+        self.cell_fc = nn.Sequential(nn.Conv2d(4 * w, 128, CELL_HALF // 2), nn.ReLU(inplace=True))  # -> 1x1
         self.cell_head = nn.Conv2d(128, 1 + 8 + 6 + 2, 1)
         self.glob = nn.Sequential(blk(3, 16, 2), blk(16, 32, 2))                        # 8x8
         self.bg_head = nn.Conv2d(32, 9, 1)
@@ -72,8 +79,8 @@ class Oracle(nn.Module):
     number of the prompt's constraints (each object's position, colour, shape and size; the background; the number
     of objects) that the image satisfies. It checks the prompt's constraints one by one, as TIFA-style
     evaluators do with question answering, with two small learned readers and a fixed comparison:
-    - the image reader: one CNN shared by the nine grid cells (a 20x20 crop of the half-resolution image per
-      cell) gives each cell's probabilities of holding an object and of its colour, shape and size, and a
+    - the image reader: one CNN shared by the nine grid cells (grid_crops: a 28x28 crop of the half-resolution
+      image per cell) gives each cell's probabilities of holding an object and of its colour, shape and size, and a
       whole-image branch the background's; trained on rendered scenes' ground truth, half of them passed
       through the VAE so the decoder's texture is familiar (never on the judge);
     - the prompt reader: a token CNN gives, for each of two object slots, whether the prompt asks for that
@@ -96,8 +103,8 @@ class Oracle(nn.Module):
         w, h = width, 2 * d
         def blk(ci, co, s):
             return nn.Sequential(nn.Conv2d(ci, co, 3, s, 1), nn.ReLU(inplace=True))
-        self.cell = nn.Sequential(blk(3, w, 1), blk(w, 2 * w, 2), blk(2 * w, 4 * w, 2),  # 20 -> 5x5
-                                  nn.Conv2d(4 * w, h, 5), nn.ReLU(inplace=True))          # -> 1x1
+        self.cell = nn.Sequential(blk(4, w, 1), blk(w, 2 * w, 2), blk(2 * w, 4 * w, 2),  # 28 -> 7x7
+                                  nn.Conv2d(4 * w, h, CELL_HALF // 2), nn.ReLU(inplace=True))  # -> 1x1
         self.scene_head = nn.Conv2d(h, self.ATTRS, 1)
         self.glob = nn.Sequential(blk(3, 16, 2), blk(16, 32, 2), blk(32, 32, 2))          # 8x8
         self.bg_head = nn.Conv2d(32, 9, 1)
@@ -123,12 +130,24 @@ class Oracle(nn.Module):
         return out[:, :self.SLOTS * self.ASKED].reshape(-1, self.SLOTS, self.ASKED), out[:, self.SLOTS * self.ASKED:]
 
     def forward(self, pixel_values, input_ids):
+        """The score this oracle serves: `count`, the expected number of constraints satisfied, or `deficit`, minus
+        the expected number left unsatisfied (the count less the number the prompt asks for), which ranks a short
+        prompt and a long one on the same scale, so one threshold τ treats them alike."""
+        met, asked_for = self.constraints(pixel_values, input_ids)
+        return met if self.score_kind == "count" else met - asked_for
+
+    score_kind = "count"
+    SCORE_KINDS = ("count", "deficit")
+
+    def constraints(self, pixel_values, input_ids):
+        """(expected constraints satisfied, expected constraints the prompt asks for), each [B]."""
         cells, bg = self.read_image(pixel_values)
         asked, asked_bg = self.read_prompt(input_ids)
         present = torch.sigmoid(cells[..., 0])                                         # [B,9]
         colour, shape, size = F.softmax(cells[..., 1:9], -1), F.softmax(cells[..., 9:15], -1), F.softmax(cells[..., 15:17], -1)
         score = 0
         wanted_count = 0
+        asked_for = 0
         for k in range(self.SLOTS):
             a = asked[:, k]
             wants = torch.sigmoid(a[:, 0])                                             # [B]
@@ -142,9 +161,12 @@ class Oracle(nn.Module):
             anywhere = p_ask[:, 9] * best
             score = score + wants * (at_asked_cell + anywhere)
             wanted_count = wanted_count + wants
-        bg_right = (F.softmax(bg, -1) * F.softmax(asked_bg, -1)[:, :9]).sum(-1)
+            # What this slot can score at most: its cell when one is asked, colour, shape, and size when asked.
+            asked_for = asked_for + wants * (p_ask[:, :9].sum(-1) + 2 + z_ask[:, :2].sum(-1))
+        bg_asked = F.softmax(asked_bg, -1)[:, :9]
+        bg_right = (F.softmax(bg, -1) * bg_asked).sum(-1)
         count_right = F.relu(1 - (present.sum(-1) - wanted_count).abs())
-        return score + bg_right + count_right
+        return score + bg_right + count_right, asked_for + bg_asked.sum(-1) + 1
 
 
 # ---------------------------------------------------------------------------------------------- VAE

@@ -164,9 +164,12 @@ def main():
     log("oracle done")
 
 
-def load_oracle(dev="cpu"):
+def load_oracle(dev="cpu", score_kind="count"):
+    """The oracle with the score it serves (Oracle.SCORE_KINDS; the bundle manifest records which)."""
+    assert score_kind in Oracle.SCORE_KINDS, score_kind
     net = Oracle().to(dev)
     net.load_state_dict(load_ckpt(RUNS / "oracle.pt", dev)["model"])
+    net.score_kind = score_kind
     return net.eval()
 
 

@@ -40,6 +40,8 @@ export const ScorerEntry = z.object({
   image_size: z.number().int().positive(),
   /** Pixel range the `pixel_values` input expects. */
   pixel_range: z.enum(["0_1", "-1_1"]),
+  /** What the score measures, for people reading the bundle (e.g. "deficit"); serving only compares it with τ. */
+  score: z.string().max(64).optional(),
 });
 export type ScorerEntry = z.infer<typeof ScorerEntry>;
 
