@@ -11,12 +11,12 @@ import torch
 RUNS = Path(__file__).parent / "runs"
 OUT = Path(__file__).parent / "checkpoints"
 DROPPED = {"opt", "sched"}
-# The student's raw and consistency-target weights only matter to continue its distillation, which restarts from
-# its EMA weights (what is exported) just as well; they would double the file.
-STUDENT_DROPPED = DROPPED | {"student", "target"}
-# A teacher still in training and not yet served (teacher_v2): its EMA weights only, in float16, resumed from
-# them; a quarter of a full checkpoint, which matters when one is committed every session.
-IN_TRAINING_DROPPED = DROPPED | {"te", "unet"}
+# Teachers and the student keep only their EMA weights (what is exported, and what training resumes from): the
+# raw weights and the student's consistency target would double or triple each file.
+EMA_ONLY = DROPPED | {"te", "unet", "student", "target"}
+# `teacher` is the served teacher (v2) and the student is distilled from it; teacher_v1.pt, its finished warm start
+# (build_bundle.sh), is committed as it was and not rewritten.
+NAMES = ["vae", "judge", "oracle", "teacher", "student"]
 
 
 def half(state):
@@ -24,21 +24,31 @@ def half(state):
             for k, v in state.items()}
 
 
+def same(a, b):
+    """Whether two checkpoint states hold the same values (tensors compared exactly)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if torch.is_tensor(a) and torch.is_tensor(b):
+        return a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
+    return type(a) is type(b) and a == b
+
+
 def main():
     OUT.mkdir(exist_ok=True)
-    # The student is kept (EMA weights only) so the bundle can be re-exported without re-distilling; it records
-    # the teacher step it was distilled from, and is re-distilled whenever the teacher improves (training/STATUS.md).
-    for name in ["vae", "judge", "oracle", "teacher", "student", "teacher_v2"]:
-        source = RUNS / f"{name}.pt"
+    for name in NAMES:
+        source, target = RUNS / f"{name}.pt", OUT / f"{name}.pt"
         if not source.exists():
             continue
         state = torch.load(source, map_location="cpu")
-        dropped = {"student": STUDENT_DROPPED, "teacher_v2": IN_TRAINING_DROPPED}.get(name, DROPPED)
-        compact = {key: value for key, value in state.items() if key not in dropped}
-        if name == "teacher_v2":
-            compact = half(compact)
-        torch.save(compact, OUT / f"{name}.pt")
-        print(name, "step", compact.get("step"), f"{(OUT / f'{name}.pt').stat().st_size / 1e6:.1f} MB")
+        compact = {key: value for key, value in state.items() if key not in (DROPPED if name == "vae" else EMA_ONLY)}
+        # float16 halves every file; training resumes from it and export reads it back into float32 models.
+        compact = compact if name == "vae" else half(compact)
+        # Rewriting an unchanged checkpoint would commit the same weights again as a new file.
+        if target.exists() and same(torch.load(target, map_location="cpu"), compact):
+            print(name, "step", compact.get("step"), "already committed")
+            continue
+        torch.save(compact, target)
+        print(name, "step", compact.get("step"), f"{target.stat().st_size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

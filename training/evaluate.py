@@ -107,6 +107,13 @@ def evaluate(judge, oracle, guidance, student_steps, n_one=400, n_two=200, log=p
     res["oracle_spearman_all"] = spearman(np.concatenate([sc, sct]), np.concatenate([ns, nt]))
     for name, rho in spearman_by_prompt_shape(sc, ns, rows).items():
         res[f"oracle_spearman_student_{name}"] = rho
+    # The oracle's expected count of constraints met ranks against the judge's count of attributes right whatever
+    # score it serves; a `deficit` score ranks against the number of attributes wrong.
+    with torch.no_grad():
+        met = torch.cat([oracle.constraints(si[i:i + 200], ids[i:i + 200])[0] for i in range(0, len(si), 200)]).numpy()
+    res["oracle_score"] = oracle.score_kind
+    res["oracle_spearman_student_count"] = spearman(met, ns)
+    res["oracle_spearman_student_vs_wrong"] = spearman(sc, ns - np.array([len(v) for v in ps]))
     log(json.dumps(res, indent=1))
     (RUNS / "eval.json").write_text(json.dumps(res, indent=1))
     from PIL import Image

@@ -6,6 +6,13 @@ from pathlib import Path
 from .common import BUNDLE, RUNS
 
 
+# What the oracle's `score` output is, by the manifest's `oracle.score` (models.Oracle.forward).
+SCORE_MEANING = {
+    "count": "the expected number of the prompt's constraints the image satisfies",
+    "deficit": "minus the expected number of the prompt's constraints the image leaves unsatisfied, 0 at best",
+}
+
+
 def _j(p):
     p = Path(p)
     return json.loads(p.read_text()) if p.exists() else {}
@@ -68,11 +75,11 @@ on CPU by `training/` (see `training/README.md`), exported in the Stable Diffusi
 | `vae_encoder/model.onnx` | KL autoencoder encoder, f=4 | `sample` f32 [B,3,64,64] in [-1,1] → `latent_parameters` [B,8,16,16] = mean ‖ log-variance (unscaled) |
 | `vae_decoder/model.onnx` | decoder | `latent_sample` [B,4,16,16] (already divided by `scaling_factor`) → `sample` [B,3,64,64] in ≈[-1,1] (clamp) |
 | `vae_*/config.json` | `scaling_factor` = {vcfg.get('scaling_factor')} (latents fed to the UNets = mean × scaling_factor, ≈ unit std), `latent_channels` 4 | |
-| `unet/model.onnx` | teacher UNet ({tcfg.get('block_out_channels')} channels, self+cross attention at 8×8), v-prediction | `sample` f32 [B,4,16,16], `timestep` int64 [B], `encoder_hidden_states` f32 [B,L,128] → `out_sample` [B,4,16,16] (v) |
+| `unet/model.onnx` | teacher UNet ({tcfg.get('block_out_channels')} channels, {tcfg.get('attention', 'self- and cross-attention at 8x8')}; text encoder of {tcfg.get('text_encoder_layers', 2)} layers), v-prediction | `sample` f32 [B,4,16,16], `timestep` int64 [B], `encoder_hidden_states` f32 [B,L,128] → `out_sample` [B,4,16,16] (v) |
 | `scheduler/scheduler_config.json` | DDIMScheduler: `squaredcos_cap_v2`, `v_prediction`, `trailing`, `set_alpha_to_one` true | |
 | `student_unet/model.onnx` | latent-consistency-distilled student, same I/O as the teacher (no `timestep_cond`: guidance {scfg.get('distilled_guidance_scale')} is baked in) | same as `unet` (output v; the LCM scheduler turns it into the consistency function) |
 | `student_scheduler/scheduler_config.json` | LCMScheduler, same betas, `original_inference_steps` 50, `timestep_scaling` 10 | |
-| `oracle/model.onnx` | cheap (prompt, image) scorer (ImageReward's role) | `pixel_values` f32 [B,3,64,64] in [0,1], `input_ids` int64 [B,L] → `score` f32 [B] (the expected number of the prompt's constraints the image satisfies; higher = better match) |
+| `oracle/model.onnx` | cheap (prompt, image) scorer (ImageReward's role) | `pixel_values` f32 [B,3,64,64] in [0,1], `input_ids` int64 [B,L] → `score` f32 [B] ({SCORE_MEANING.get(man.get('oracle', {}).get('score', 'count'))}; higher = better match) |
 | `judge/model.onnx` | evaluation-only attribute classifier (never used for serving) | `pixel_values` f32 [B,3,64,64] in [0,1] → `presence` [B,9], `colour` [B,9,8], `shape` [B,9,6], `size` [B,9,2], `background` [B,9] (all logits), `features` [B,128] |
 | `judge/config.json` | label orders: cells, colours, shapes, sizes, backgrounds | |
 | `judge/reference_stats.json` | `mean` [128] and `cov` [128×128] of judge `features` on 5000 clean renders (for the Fréchet distance) | |
@@ -116,7 +123,10 @@ Teacher (DDIM 50, guidance {ev.get('guidance')}) / student ({ev.get('student_ste
 - Student judged better than the teacher (more attributes, or equal and better fidelity): **{pct(ev.get('student_beats_teacher'))}** of pairs
   (strictly more attributes: {pct(ev.get('student_more_attributes'))}; teacher strictly more: {pct(ev.get('teacher_more_attributes'))}).
 - Judge Fréchet distance to real renders: teacher {ev.get('fd_judge_teacher', float('nan')):.3f}, student {ev.get('fd_judge_student', float('nan')):.3f}.
-- Oracle Spearman vs the judge's number of attributes right, on student samples: **{ev.get('oracle_spearman_student', float('nan')):.3f}**
+- Oracle Spearman vs the judge's number of attributes right, on student samples: **{ev.get('oracle_spearman_student_count', ev.get('oracle_spearman_student', float('nan'))):.3f}**
+  for its expected count of constraints met; the score it serves is `{ev.get('oracle_score', 'count')}` (chosen by
+  `training.routing_check`), Spearman {ev.get('oracle_spearman_student', float('nan')):.3f} against attributes right and
+  {ev.get('oracle_spearman_student_vs_wrong', float('nan')):.3f} against attributes wrong (negated).
   (on teacher samples {ev.get('oracle_spearman_teacher', float('nan')):.3f}; pooled {ev.get('oracle_spearman_all', float('nan')):.3f};
   student samples of one-object prompts only {ev.get('oracle_spearman_student_one_object', float('nan')):.3f}, two-object prompts only
   {ev.get('oracle_spearman_student_two_objects', float('nan')):.3f}; against the fraction of attributes right {ev.get('oracle_spearman_student_fraction_right', float('nan')):.3f}).
