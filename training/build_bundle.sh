@@ -21,12 +21,12 @@ $PY -m training.train_vae $C --steps "${VAE_STEPS:-600}"
 # at 16x16 too, half of every batch two-object scenes): v2 is the bundle's teacher.
 $PY -m training.train_teacher $C --name teacher_v1 --batch 32 --lr "${TEACHER_LR:-8e-4}" --steps "${TEACHER_STEPS:-10500}" --anneal-from "${TEACHER_ANNEAL_FROM:-8800}" --max-minutes "${TEACHER_MINUTES:-0}"
 $PY -m training.train_teacher $C --name teacher --arch v2 --init-from training/runs/teacher_v1.pt --two-object-share 0.5 --batch 32 --lr "${TEACHER_V2_LR:-4e-4}" --steps "${TEACHER_V2_STEPS:-6000}" --anneal-from "${TEACHER_V2_ANNEAL_FROM:-4500}" --max-minutes "${TEACHER_MINUTES:-0}"
-$PY -m training.distill_student $C --batch 32 --steps "${STUDENT_STEPS:-6370}" --max-minutes "${STUDENT_MINUTES:-0}" --guidance "${GUIDANCE:-6.0}"
+$PY -m training.distill_student $C --batch 32 --steps "${STUDENT_STEPS:-4519}" --max-minutes "${STUDENT_MINUTES:-0}" --guidance "${GUIDANCE:-6.0}"
 $PY -m training.train_oracle $C --steps "${ORACLE_STEPS:-3000}"
 $PY -m training.train_judge $C --batch 32 --steps "${JUDGE_STEPS:-3000}"
 # Two choices made on the development prompt set (never the eval set), by the checks after verify_onnx:
 # TEACHER_GUIDANCE by teacher_sweep, ORACLE_SCORE (count or deficit) by routing_check.
-$PY -m training.export $C --student-steps "${SERVE_STUDENT_STEPS:-2}" --teacher-guidance "${TEACHER_GUIDANCE:-TEACHERGUIDANCE}" --oracle-score "${ORACLE_SCORE:-ORACLESCORE}" ${VERSION:+--version "$VERSION"}
+$PY -m training.export $C --student-steps "${SERVE_STUDENT_STEPS:-2}" --teacher-guidance "${TEACHER_GUIDANCE:-4.5}" --oracle-score "${ORACLE_SCORE:-deficit}" ${VERSION:+--version "$VERSION"}
 node training/verify_onnx.mjs
 $PY -m training.teacher_sweep $C --guidances 3,4.5,6
 $PY -m training.routing_check $C
