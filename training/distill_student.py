@@ -37,7 +37,7 @@ def main():
     if st and st["step"] >= args.steps:
         log("student complete, skipping"); return
     te, teacher, tstep = load_teacher(dev)
-    arch = load_ckpt(RUNS / "teacher.pt").get("arch", "v1")  # the student is a copy of the teacher's UNet
+    arch = teacher.arch  # the student is a copy of the teacher's UNet
     for p in list(te.parameters()) + list(teacher.parameters()):
         p.requires_grad_(False)
     Z = torch.load(DATA / "latents.pt")["latents"]

@@ -72,6 +72,13 @@ def summarise(per, rows, prefix):
     return res
 
 
+def oracle_constraints(oracle, images, ids, batch=200):
+    """Oracle.constraints over a set in batches, as numpy: (expected constraints met, expected constraints asked)."""
+    with torch.no_grad():
+        parts = [oracle.constraints(images[i:i + batch], ids[i:i + batch]) for i in range(0, len(images), batch)]
+    return tuple(torch.cat(column).numpy() for column in zip(*parts))
+
+
 def evaluate(judge, oracle, guidance, student_steps, n_one=400, n_two=200, log=print):
     from .export import reference_stats
     from .sampling_job import generate
@@ -99,7 +106,8 @@ def evaluate(judge, oracle, guidance, student_steps, n_one=400, n_two=200, log=p
     res["equal_attributes"] = float((nt == ns).mean())
     with torch.no_grad():
         ids = torch.tensor([encode(p) for p in prompts])
-        sc = torch.cat([oracle(si[i:i + 200], ids[i:i + 200]) for i in range(0, len(si), 200)]).numpy()
+        met, asked_for = oracle_constraints(oracle, si, ids)
+        sc = oracle.reduce(oracle.score_kind, met, asked_for)
         sct = torch.cat([oracle(ti[i:i + 200], ids[i:i + 200]) for i in range(0, len(ti), 200)]).numpy()
     res["oracle_spearman_student"] = spearman(sc, ns)
     res["oracle_spearman_teacher"] = spearman(sct, nt)
@@ -109,8 +117,6 @@ def evaluate(judge, oracle, guidance, student_steps, n_one=400, n_two=200, log=p
         res[f"oracle_spearman_student_{name}"] = rho
     # The oracle's expected count of constraints met ranks against the judge's count of attributes right whatever
     # score it serves; a `deficit` score ranks against the number of attributes wrong.
-    with torch.no_grad():
-        met = torch.cat([oracle.constraints(si[i:i + 200], ids[i:i + 200])[0] for i in range(0, len(si), 200)]).numpy()
     res["oracle_score"] = oracle.score_kind
     res["oracle_spearman_student_count"] = spearman(met, ns)
     res["oracle_spearman_student_vs_wrong"] = spearman(sc, ns - np.array([len(v) for v in ps]))

@@ -84,10 +84,6 @@ def export_onnx(name, module, inputs: dict, outputs: list, dyn: dict, keys=None)
     print(f"exported {rel} ({path.stat().st_size / 1e6:.2f} MB)", flush=True)
 
 
-# What the UNet attends with at each resolution, per models.TEACHER_ARCHS (for the configs and models/README.md).
-ATTENTION_OF = {"v1": "self- and cross-attention at 8x8", "v2": "self- and cross-attention at 8x8, cross-attention at 16x16"}
-
-
 def main():
     args = base_args("export bundle", version="", k=50.0, student_steps=2, oracle_score="count", teacher_guidance=0.0).parse_args()
     setup(args)
@@ -149,9 +145,9 @@ def main():
     ucfg = {"_class_name": "UNet2DConditionModel", "_diffusers_version": "0.27.0", "sample_size": 16,
             "in_channels": 4, "out_channels": 4, "cross_attention_dim": te.d, "block_out_channels": list(unet.ch),
             "prediction_type": "v_prediction", "time_cond_proj_dim": None}
-    arch = load_ckpt(RUNS / "teacher.pt").get("arch", "v1")
-    wjson(BUNDLE / "unet" / "config.json", dict(ucfg, train_steps=tstep, architecture=arch,
-                                                attention=ATTENTION_OF[arch], text_encoder_layers=TEACHER_ARCHS[arch]["te_layers"]))
+    arch = TEACHER_ARCHS[unet.arch]
+    wjson(BUNDLE / "unet" / "config.json", dict(ucfg, train_steps=tstep, architecture=unet.arch,
+                                                attention=arch["attention"], text_encoder_layers=arch["te_layers"]))
     wjson(BUNDLE / "student_unet" / "config.json", dict(ucfg, distill_steps=sstep, distilled_guidance_scale=guidance,
                                                         distilled_timesteps={str(n): lcm_timesteps(n) for n in (1, 2, 3, 4)}))
     wjson(BUNDLE / "scheduler" / "scheduler_config.json", SCHEDULER_CONFIG)

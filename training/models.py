@@ -133,11 +133,15 @@ class Oracle(nn.Module):
         """The score this oracle serves: `count`, the expected number of constraints satisfied, or `deficit`, minus
         the expected number left unsatisfied (the count less the number the prompt asks for), which ranks a short
         prompt and a long one on the same scale, so one threshold τ treats them alike."""
-        met, asked_for = self.constraints(pixel_values, input_ids)
-        return met if self.score_kind == "count" else met - asked_for
+        return self.reduce(self.score_kind, *self.constraints(pixel_values, input_ids))
 
     score_kind = "count"
     SCORE_KINDS = ("count", "deficit")
+
+    @staticmethod
+    def reduce(kind, met, asked_for):
+        """A score of `kind` from constraints(): checks can score several kinds from one pass of the network."""
+        return met if kind == "count" else met - asked_for
 
     def constraints(self, pixel_values, input_ids):
         """(expected constraints satisfied, expected constraints the prompt asks for), each [B]."""
@@ -384,13 +388,16 @@ class UNet(nn.Module):
 # v1: the served teacher. v2: two more text-encoder layers (context for binding "red" to "top left") and
 # cross-attention to the prompt at the 16x16 level too, where an object's cell is resolved; meant to be
 # warm-started from v1 (warm_start).
-TEACHER_ARCHS = {"v1": {"te_layers": 2, "unet_attn": (False, True)},
-                 "v2": {"te_layers": 4, "unet_attn": ("cross", True)}}
+TEACHER_ARCHS = {"v1": {"te_layers": 2, "unet_attn": (False, True), "attention": "self- and cross-attention at 8x8"},
+                 "v2": {"te_layers": 4, "unet_attn": ("cross", True),
+                        "attention": "self- and cross-attention at 8x8, cross-attention at 16x16"}}
 
 
 def build_teacher(arch="v1"):
     a = TEACHER_ARCHS[arch]
-    return TextEncoder(layers=a["te_layers"]), UNet(attn=a["unet_attn"])
+    unet = UNet(attn=a["unet_attn"])
+    unet.arch = arch  # read back by export and distillation instead of reloading the checkpoint
+    return TextEncoder(layers=a["te_layers"]), unet
 
 
 def warm_start(module, state):

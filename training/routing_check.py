@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .common import BUNDLE, Log, base_args, setup
-from .evaluate import load_judge, score_set
+from .evaluate import load_judge, oracle_constraints, score_set
 from .judging import judge_outputs, spearman
 from .models import Oracle
 from .oracle_check import dev_set
@@ -49,11 +49,10 @@ def main():
         f"{attrs['teacher'].mean():.3f}")
     ids = torch.tensor([encode(p) for p in prompts])
     n_right = np.array([sum(v.values()) for v in per["student"]], float)
+    met, asked_for = oracle_constraints(load_oracle(), gen["student"], ids)
     best, best_mean = None, -1.0
     for kind in Oracle.SCORE_KINDS:
-        oracle = load_oracle(score_kind=kind)
-        with torch.no_grad():
-            s = torch.cat([oracle(gen["student"][i:i + 200], ids[i:i + 200]) for i in range(0, len(rows), 200)]).numpy()
+        s = Oracle.reduce(kind, met, asked_for)
         acc = {q: routed(s, all_right["student"], all_right["teacher"], q).mean() for q in SHARES}
         att = {q: routed(s, attrs["student"], attrs["teacher"], q).mean() for q in SHARES}
         mean = float(np.mean([acc[q] for q in CHOOSE_OVER]))
