@@ -32,20 +32,27 @@ const processCpuMs = () => {
   return (user + system) / 1000;
 };
 
-const unetCalls = { student: [] as number[], teacher: [] as number[] };
-pipeline.components.student.unet.model.onRun((ms) => unetCalls.student.push(ms));
-pipeline.components.teacher.unet.model.onRun((ms) => unetCalls.teacher.push(ms));
+const unets = { student: pipeline.components.student.unet.model, teacher: pipeline.components.teacher.unet.model };
+type UnetName = keyof typeof unets;
+/** Calls and milliseconds so far per UNet; per image, their differences give its mean call (no per-call hook, whose cost would land outside run()). */
+const unetTotals = () => ({ student: { ...unets.student.stats }, teacher: { ...unets.teacher.stats } });
 
 function benchRequest(run: number, selection: InternalGenerateRequestInput["selection"]): InternalGenerateRequest {
   return InternalGenerateRequest.parse({ version: "v1", request_id: `bench-${run}`, prompt: "a large red star at the center on a blue background", seed: 1000 + run, selection });
 }
 
-interface PathResult { stages: Record<string, number[]>; outside: number[]; outsideCpu: number[]; total: number[]; routes: Record<string, number> }
+interface PathResult {
+  stages: Record<string, number[]>;
+  outside: number[];
+  outsideCpu: number[];
+  total: number[];
+  routes: Record<string, number>;
+  /** Per image that called the UNet: its mean milliseconds per call, and how many calls. */
+  unetCall: Record<UnetName, { ms: number[]; calls: number }>;
+}
 
 async function measure(name: string, selection: InternalGenerateRequestInput["selection"]): Promise<void> {
-  const result: PathResult = { stages: {}, outside: [], outsideCpu: [], total: [], routes: {} };
-  unetCalls.student.length = 0;
-  unetCalls.teacher.length = 0;
+  const result: PathResult = { stages: {}, outside: [], outsideCpu: [], total: [], routes: {}, unetCall: { student: { ms: [], calls: 0 }, teacher: { ms: [], calls: 0 } } };
   for (const cpuPass of [false, true]) {
     trackCpuTime(cpuPass);
     for (let run = 0; run < runs; run++) {
@@ -54,9 +61,11 @@ async function measure(name: string, selection: InternalGenerateRequestInput["se
       const before = inferenceMs();
       const beforeCpu = inferenceCpuMs();
       const cpuStart = processCpuMs();
+      const unetBefore = unetTotals();
       const start = performance.now();
       const [image] = (await pipeline.generate(request)).images;
       const total = performance.now() - start;
+      const unetAfter = unetTotals();
       if (!image) continue;
       if (cpuPass) {
         // CPU time of this process outside session.run: what our own code costs, even on a busy machine.
@@ -66,14 +75,21 @@ async function measure(name: string, selection: InternalGenerateRequestInput["se
       result.total.push(total);
       result.outside.push(total - (inferenceMs() - before));
       result.routes[image.route] = (result.routes[image.route] ?? 0) + 1;
+      for (const name of ["student", "teacher"] as const) {
+        const calls = unetAfter[name].calls - unetBefore[name].calls;
+        if (calls === 0) continue;
+        result.unetCall[name].ms.push((unetAfter[name].totalMs - unetBefore[name].totalMs) / calls);
+        result.unetCall[name].calls += calls;
+      }
       for (const [stage, ms] of Object.entries(image.timings_ms)) (result.stages[stage] ??= []).push(ms);
     }
   }
   const routes = Object.entries(result.routes).map(([route, count]) => `${route} ${count}`).join(", ");
   console.log(`\n${name}  (${runs} images; routes: ${routes})`);
   for (const [stage, samples] of Object.entries(result.stages)) console.log(`  ${stage.padEnd(16)} ${median(samples).toFixed(3).padStart(9)} ms`);
-  if (unetCalls.student.length) console.log(`  ${"student UNet call".padEnd(16)} ${median(unetCalls.student).toFixed(3).padStart(9)} ms  (${unetCalls.student.length} calls)`);
-  if (unetCalls.teacher.length) console.log(`  ${"teacher UNet call".padEnd(16)} ${median(unetCalls.teacher).toFixed(3).padStart(9)} ms  (${unetCalls.teacher.length} calls)`);
+  for (const [name, { ms, calls }] of Object.entries(result.unetCall)) {
+    if (calls) console.log(`  ${`${name} UNet call`.padEnd(16)} ${median(ms).toFixed(3).padStart(9)} ms  (${calls} calls; median over images of each image's mean)`);
+  }
   console.log(`  ${"total".padEnd(16)} ${median(result.total).toFixed(3).padStart(9)} ms`);
   console.log(`  ${"outside run()".padEnd(16)} ${median(result.outside).toFixed(3).padStart(9)} ms wall, ${median(result.outsideCpu).toFixed(3)} ms CPU per image (target < 2 ms)`);
 }

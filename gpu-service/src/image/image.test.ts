@@ -46,6 +46,13 @@ describe("encodePng", () => {
     expect([...decode(encodePng({ data: Float32Array.from(halves), dims: [1, 1, 1, 4] })).data.filter((_, i) => i % 3 === 0)]).toEqual([2, 4, 100, 102]);
   });
 
+  it("encodes a decoder's [-1,1] image to the same bytes as its toUnitRange copy, overshoot and halves included", () => {
+    const signed = { data: Float32Array.from({ length: 3 * 64 * 64 }, (_, i) => 1.1 * Math.sin(i * 0.37) * Math.cos(i * 0.011)), dims: [1, 3, 64, 64] };
+    // Values whose unit form is an exact k + ½ after ·255, where rounding half to even must hold through the mapping.
+    signed.data.set([2.5, 3.5, 100.5, 101.5].map((k) => Math.fround(k / 255) * 2 - 1));
+    expect(encodePng(signed, "signed")).toEqual(encodePng(toUnitRange(signed)));
+  });
+
   it("clamps values the decoder overshot", () => {
     const png = encodePng({ data: new Float32Array([1.2, -0.3, 0.5]), dims: [1, 3, 1, 1] });
     expect([...decode(png).data]).toEqual([255, 0, 128]);

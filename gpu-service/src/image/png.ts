@@ -19,14 +19,20 @@ const BYTES_PER_PIXEL = 3;
 const DEFLATE_OPTIONS = { strategy: constants.Z_HUFFMAN_ONLY };
 
 /**
- * Encodes one [1,3,H,W] image in [0,1] as an 8-bit RGB PNG. Rounding is `round(x·255)` as diffusers'
+ * The range of an image's values: "unit" is [0,1]; "signed" is the VAE decoder's [-1,1], mapped to [0,1] (and
+ * clamped) as diffusers' VaeImageProcessor.denormalize does, while the scanlines are written.
+ */
+export type PixelRange = "unit" | "signed";
+
+/**
+ * Encodes one [1,3,H,W] image as an 8-bit RGB PNG. Rounding is `round(x·255)` as diffusers'
  * `numpy_to_pil` does (clamped, half to even), and no timestamps are written, so equal pixels always give
- * equal bytes.
+ * equal bytes. A "signed" image gives the same bytes as its toUnitRange copy would, without that copy.
  *
  * The file is assembled here rather than by fast-png's encoder, which writes every byte through a growing
  * DataView buffer (as much time as the compression itself for a small image) and filters nothing.
  */
-export function encodePng(image: FloatTensor): Uint8Array {
+export function encodePng(image: FloatTensor, range: PixelRange = "unit"): Uint8Array {
   const [, , height = 0, width = 0] = image.dims;
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
@@ -34,29 +40,43 @@ export function encodePng(image: FloatTensor): Uint8Array {
   view.setUint32(4, height);
   header[8] = BIT_DEPTH;
   header[9] = COLOUR_TYPE_RGB;
-  const pixels = deflateSync(subFiltered(scanlines(image), width), DEFLATE_OPTIONS);
+  const rows = range === "signed" ? scanlines(image, fromSigned) : scanlines(image, fromUnit);
+  const pixels = deflateSync(subFiltered(rows, width), DEFLATE_OPTIONS);
   return pngFile([chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", new Uint8Array(0))]);
+}
+
+/** x·255 of a [0,1] value, rounded to float32 as numpy computes it. */
+function fromUnit(value: number): number {
+  return Math.fround(value * 255);
+}
+
+/** The same for a [-1,1] value, after toUnitRange's clamp(v/2 + 0.5) stored as float32. */
+function fromSigned(value: number): number {
+  return Math.fround(Math.fround(Math.min(1, Math.max(0, value / 2 + 0.5))) * 255);
 }
 
 /**
  * The image as unfiltered PNG scanlines: per row a filter-type byte, then R, G, B per pixel. Values are
  * written through a Uint8ClampedArray view, which clamps to [0, 255] and rounds half to even exactly as
- * numpy's `round` does, on the float32 product x·255 as numpy computes it.
+ * numpy's `round` does. One pass over the pixels, each writing its three bytes side by side.
  */
-function scanlines(image: FloatTensor): Uint8Array {
+function scanlines(image: FloatTensor, toByte: (value: number) => number): Uint8Array {
   const [, channels = 3, height = 0, width = 0] = image.dims;
   const plane = height * width;
+  // Grayscale tensors repeat their only channel.
+  const green = (1 % channels) * plane;
+  const blue = (2 % channels) * plane;
   const stride = 1 + BYTES_PER_PIXEL * width;
   const rows = new Uint8Array(height * stride);
   const clamped = new Uint8ClampedArray(rows.buffer);
   const data = image.data;
-  for (let c = 0; c < BYTES_PER_PIXEL; c++) {
-    // Grayscale tensors repeat their only channel.
-    const plane0 = (c % channels) * plane;
-    for (let y = 0; y < height; y++) {
-      const row = y * stride + 1 + c;
-      const source = plane0 + y * width;
-      for (let x = 0; x < width; x++) clamped[row + BYTES_PER_PIXEL * x] = Math.fround(data[source + x]! * 255);
+  for (let y = 0; y < height; y++) {
+    let out = y * stride + 1;
+    for (let pixel = y * width; pixel < (y + 1) * width; pixel++) {
+      clamped[out] = toByte(data[pixel]!);
+      clamped[out + 1] = toByte(data[green + pixel]!);
+      clamped[out + 2] = toByte(data[blue + pixel]!);
+      out += BYTES_PER_PIXEL;
     }
   }
   return rows;

@@ -15,12 +15,18 @@ export interface UnetInputs extends UnetConditioning {
   timestep: number;
 }
 
-/** The UNet bound to one sampling run: its conditioning, and one `sample` buffer that every step rewrites. */
+/**
+ * The UNet bound to one sampling run: its conditioning, and one `sample` buffer that every step rewrites.
+ * A call is two halves around the caller's own `await`, `finish(await start(t))`, so that the loop waits on
+ * onnxruntime's promise directly: one microtask per step, not one per layer (see OnnxModel.startClock).
+ */
 export interface UnetRun {
-  /** The next call's model input, in the dims given to `bind` (2B rows when guided): write it, then `predict`. */
+  /** The next call's model input, in the dims given to `bind` (2B rows when guided): write it, then `start`. */
   readonly sample: Float32Array;
-  /** The model output for the current `sample` at `timestep`. */
-  predict(timestep: number): Promise<Float32Array>;
+  /** Starts the UNet on the current `sample` at `timestep`; pass what it resolves to to `finish`. */
+  start(timestep: number): Promise<ort.InferenceSession.ReturnType>;
+  /** The model output of the call just started, as float32. */
+  finish(result: ort.InferenceSession.ReturnType): Float32Array;
 }
 
 /**
@@ -55,7 +61,7 @@ export class Unet {
   async predict(inputs: UnetInputs): Promise<Float32Array> {
     const run = this.bind(inputs, inputs.sample.dims);
     run.sample.set(inputs.sample.data);
-    return run.predict(inputs.timestep);
+    return run.finish(await run.start(inputs.timestep));
   }
 
   /**
@@ -70,12 +76,18 @@ export class Unet {
     const timesteps = this.timestepTensors(batch);
     // One feeds object for the run: each call replaces only what changes, after the previous call has returned.
     const feeds: Record<string, ort.Tensor> = { ...this.conditioningFeeds(conditioning), sample: floatTensor(this.sampleMeta, sample, sampleDims) };
+    let startMs = 0;
     return {
       sample,
-      predict: async (timestep) => {
+      start: (timestep) => {
         if (float16) feeds["sample"] = floatTensor(this.sampleMeta, sample, sampleDims);
         feeds["timestep"] = timesteps.get(timestep) ?? this.newTimestepTensor(timesteps, timestep, batch);
-        return this.readOutput(await this.model.run(feeds));
+        startMs = this.model.startClock();
+        return this.model.session.run(feeds);
+      },
+      finish: (result) => {
+        this.model.record(startMs);
+        return this.readOutput(result);
       },
     };
   }

@@ -38,7 +38,7 @@ export async function sampleStudent(components: PipelineComponents, jobs: readon
     unet: student.unet, scheduler, timesteps: start.timesteps, latents: start.latents, context: conditioning.context, guidance, noise,
     ...(timestepCond ? { timestepCond } : {}),
   });
-  timer.add("student_unet", sampled.unetMs.reduce((a, b) => a + b, 0));
+  timer.add("student_unet", sampled.unetMs);
   const pixels = toUnitRange(await timer.time("vae_decode", () => vaeDecoder.decode(sampled.latents)));
   const scores = await timer.time("oracle", () => oracle.score(pixels, conditioning.promptTokens));
   const evaluations = start.timesteps.length * evaluationsPerStep(guidance);

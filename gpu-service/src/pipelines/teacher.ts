@@ -1,6 +1,6 @@
 import { evaluationsPerStep } from "@understudy/shared";
 import { deriveSeed } from "../noise/index.js";
-import { batchItem, stackBatch, toUnitRange } from "../image/processing.js";
+import { batchItem, stackBatch } from "../image/processing.js";
 import { encodePng } from "../image/png.js";
 import type { Scheduler } from "../schedulers/index.js";
 import type { PipelineComponents } from "./components.js";
@@ -43,12 +43,13 @@ async function runTeacher(
     // Deterministic samplers ignore it; a stochastic one gets noise of its own, still fixed by each job's seed.
     noise: BatchNoise.forSeeds(jobs.map((job) => deriveSeed(job.seed, "teacher"))),
   });
-  timer.add("teacher_unet", sampled.unetMs.reduce((a, b) => a + b, 0));
-  const pixels = toUnitRange(await timer.time("vae_decode", () => vaeDecoder.decode(sampled.latents)));
+  timer.add("teacher_unet", sampled.unetMs);
+  // Decoded in [-1,1]: the PNG encoder maps to [0,1] as it writes, where a toUnitRange copy would cost a pass.
+  const decoded = await timer.time("vae_decode", () => vaeDecoder.decode(sampled.latents));
   const evaluations = timesteps.length * evaluationsPerStep(guidance);
   return jobs.map((_, i) => {
     const started = performance.now();
-    const png = encodePng(batchItem(pixels, i));
+    const png = encodePng(batchItem(decoded, i), "signed");
     // Batched stages took this long for every image of the batch; its PNG is its own.
     return { png, teacherEvaluations: evaluations, timingsMs: { ...timer.ms, png: performance.now() - started } };
   });

@@ -197,6 +197,25 @@ describe("DDIM", () => {
     expect(() => s.addNoise(constant(1, 0), constant(1, 0), 1000)).toThrow(RangeError);
     expect(() => s.addNoise(constant(1, 0), constant(1, 0), 10.5)).toThrow(RangeError);
   });
+
+  it("step refuses a timestep that is not an integer training timestep", () => {
+    const s = createScheduler("ddim", SD15);
+    s.setTimesteps(10);
+    for (const t of [0.5, 10.5, -1, 1000]) expect(() => s.step(constant(1, 0), t, constant(1, 0))).toThrow(RangeError);
+  });
+
+  it("a new schedule brings its own step coefficients", () => {
+    // The same timestep steps further with fewer inference steps (Δ = T // n).
+    const s = createScheduler("ddim", SD15);
+    s.setTimesteps(10);
+    const [ten] = s.step(constant(1, 0.5), 501, constant(1, 1));
+    s.setTimesteps(50);
+    const [fifty] = s.step(constant(1, 0.5), 501, constant(1, 1));
+    const fresh = createScheduler("ddim", SD15);
+    fresh.setTimesteps(50);
+    expect(fresh.step(constant(1, 0.5), 501, constant(1, 1))[0]).toBe(fifty);
+    expect(fifty).not.toBe(ten);
+  });
 });
 
 describe("DPM-Solver++ and Euler keep a step counter", () => {
