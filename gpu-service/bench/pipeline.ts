@@ -6,11 +6,14 @@
  * runs twice: wall times come from a pass without CPU accounting, whose clock reads around every
  * `session.run` (two per UNet call) would otherwise count as our overhead; CPU times from a second pass.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { InternalGenerateRequest, type InternalGenerateRequestInput } from "@understudy/shared";
 import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
 import { allModels } from "../src/pipelines/components.js";
 import { bundleDir } from "../src/cli/bundle-path.js";
+import { readEvalSet } from "../src/eval/prompt-set.js";
 
 const { values } = parseArgs({ options: { bundle: { type: "string" }, runs: { type: "string", default: "20" }, threads: { type: "string", default: "1" } } });
 const runs = Number(values.runs);
@@ -37,8 +40,20 @@ type UnetName = keyof typeof unets;
 /** Calls and milliseconds so far per UNet; per image, their differences give its mean call (no per-call hook, whose cost would land outside run()). */
 const unetTotals = () => ({ student: { ...unets.student.stats }, teacher: { ...unets.teacher.stats } });
 
-function benchRequest(run: number, selection: InternalGenerateRequestInput["selection"]): InternalGenerateRequest {
-  return InternalGenerateRequest.parse({ version: "v1", request_id: `bench-${run}`, prompt: "a large red star at the center on a blue background", seed: 1000 + run, selection });
+/**
+ * Prompts and seeds from the bundle's held-out eval set, each image taking the next: no image finds its
+ * prompt already tokenised (the tokenizer remembers recent texts), as in serving where prompts vary. A bundle
+ * without an eval set gets one fixed prompt over successive seeds.
+ */
+const evalSet = join(bundleDir(values.bundle), "eval", "prompts.jsonl");
+const prompts = existsSync(evalSet) ? await readEvalSet(evalSet) : [{ prompt: "a large red star at the center on a blue background", seed: 1000 }];
+let drawn = 0;
+
+function benchRequest(selection: InternalGenerateRequestInput["selection"]): InternalGenerateRequest {
+  const { prompt, seed } = prompts[drawn % prompts.length]!;
+  const round = Math.floor(drawn / prompts.length);
+  drawn++;
+  return InternalGenerateRequest.parse({ version: "v1", request_id: `bench-${drawn}`, prompt, seed: seed + round, selection });
 }
 
 interface PathResult {
@@ -56,8 +71,8 @@ async function measure(name: string, selection: InternalGenerateRequestInput["se
   for (const cpuPass of [false, true]) {
     trackCpuTime(cpuPass);
     for (let run = 0; run < runs; run++) {
-      // A new seed per run, so adaptive routing sees a realistic mix of keep and refine; both passes use the same.
-      const request = benchRequest(run, selection);
+      // A new prompt and seed per image, so adaptive routing sees a realistic mix of keep and refine.
+      const request = benchRequest(selection);
       const before = inferenceMs();
       const beforeCpu = inferenceCpuMs();
       const cpuStart = processCpuMs();
@@ -103,5 +118,5 @@ const PATHS: [string, InternalGenerateRequestInput["selection"]][] = [
   ["teacher-only", { mode: "teacher" }],
 ];
 // Every path warms up before any is measured, so the first one measured does not pay for V8's compilation.
-for (const [, selection] of PATHS) for (let run = 0; run < WARMUP_RUNS; run++) await pipeline.generate(benchRequest(-1 - run, selection));
+for (const [, selection] of PATHS) for (let run = 0; run < WARMUP_RUNS; run++) await pipeline.generate(benchRequest(selection));
 for (const [name, selection] of PATHS) await measure(name, selection);

@@ -6,17 +6,21 @@ import type { NoiseSource } from "../schedulers/index.js";
  * what it was batched with: a draw of `length` for the batch is `length / B` from every generator in order.
  */
 export class BatchNoise implements NoiseSource {
-  constructor(private readonly generators: readonly TorchGenerator[]) {}
+  /** Seeded on the first draw: a deterministic sampler (the teacher's DDIM) is handed noise it never draws. */
+  private generators: readonly TorchGenerator[] | null = null;
+
+  private constructor(private readonly seeds: readonly number[]) {}
 
   static forSeeds(seeds: readonly number[]): BatchNoise {
-    return new BatchNoise(seeds.map((seed) => new TorchGenerator(seed)));
+    return new BatchNoise(seeds);
   }
 
   randn(length: number): Float32Array {
-    const share = length / this.generators.length;
-    if (!Number.isInteger(share)) throw new RangeError(`cannot split ${length} normals over ${this.generators.length} jobs`);
+    const generators = (this.generators ??= this.seeds.map((seed) => new TorchGenerator(seed)));
+    const share = length / generators.length;
+    if (!Number.isInteger(share)) throw new RangeError(`cannot split ${length} normals over ${generators.length} jobs`);
     const out = new Float32Array(length);
-    this.generators.forEach((generator, i) => out.set(generator.randn(share), i * share));
+    generators.forEach((generator, i) => out.set(generator.randn(share), i * share));
     return out;
   }
 }

@@ -40,4 +40,19 @@ describe("PromptTokenizer", () => {
     expect(left.slice(-3)).toEqual(right.slice(0, 3));
     expect(left[0]).toBe(tokenizer().padId);
   });
+
+  it("gives the same ids for a text it has seen, however many texts came between", () => {
+    const t = tokenizer();
+    const first = [...t.encode([cases[0]!.prompt]).ids];
+    // Enough other texts to evict it from the recent-texts cache, then it again.
+    t.encode(Array.from({ length: 1500 }, (_, i) => `red ${i}`));
+    expect([...t.encode([cases[0]!.prompt, cases[0]!.prompt]).ids]).toEqual([...first, ...first]);
+    expect([...t.encode([cases[0]!.prompt]).ids]).toEqual(cases[0]!.input_ids);
+  });
+
+  it("hands out copies: a caller writing into its ids does not change a later encoding", () => {
+    const t = tokenizer();
+    t.encode(["red"]).ids.fill(0);
+    expect([...t.encode(["red"]).ids]).toEqual([...tokenizer().encode(["red"]).ids]);
+  });
 });

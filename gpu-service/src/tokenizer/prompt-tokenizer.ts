@@ -2,6 +2,9 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { bundleError } from "../bundle/errors.js";
 import { tokenContent, type TokenizerConfig } from "../bundle/configs.js";
 
+/** How many texts the tokenizer remembers: a few hundred KB at CLIP's 77 ids each. */
+const RECENT_TEXTS = 1024;
+
 /** A batch of tokenised prompts: row-major ids [batch, length]. */
 export interface TokenIds {
   ids: Int32Array;
@@ -18,6 +21,13 @@ export class PromptTokenizer {
   private readonly tokenizer: Tokenizer;
   readonly maxLength: number;
   readonly padId: number;
+  /**
+   * Padded ids of recently seen texts, least recently used first (a Map keeps insertion order). Most texts
+   * come back: every guided call encodes the negative prompt (usually ""), and an adaptive request encodes
+   * its prompt for the student and again for the teacher. Tokenising costs ~50 µs a text in a serving
+   * process, a cache hit a map lookup.
+   */
+  private readonly recent = new Map<string, Int32Array>();
 
   constructor(
     tokenizerJson: object,
@@ -38,8 +48,22 @@ export class PromptTokenizer {
 
   encode(prompts: readonly string[]): TokenIds {
     const ids = new Int32Array(prompts.length * this.maxLength);
-    prompts.forEach((prompt, row) => ids.set(this.padded(this.truncated(prompt)), row * this.maxLength));
+    prompts.forEach((prompt, row) => ids.set(this.idsOf(prompt), row * this.maxLength));
     return { ids, batch: prompts.length, length: this.maxLength };
+  }
+
+  /** One text's padded ids, from the cache when it was seen recently. */
+  private idsOf(text: string): Int32Array {
+    const cached = this.recent.get(text);
+    if (cached) {
+      this.recent.delete(text);
+      this.recent.set(text, cached);
+      return cached;
+    }
+    const ids = Int32Array.from(this.padded(this.truncated(text)));
+    this.recent.set(text, ids);
+    if (this.recent.size > RECENT_TEXTS) this.recent.delete(this.recent.keys().next().value!);
+    return ids;
   }
 
   /** Ids with special tokens, the content cut so that the whole fits in `maxLength`. */
