@@ -1,6 +1,6 @@
 /**
  * `npm run bench:pipeline [-- --bundle DIR --runs N --threads N]`: median milliseconds per stage for
- * student-only, adaptive at k = 50 and teacher-only generation, the median of each UNet call, and the
+ * student-only, adaptive at k = 50 and 100 and teacher-only generation, the UNet call (each image's mean), and the
  * time per image spent outside `session.run` (our own overhead: tensors, schedulers, PNG; target < 2 ms), as
  * wall time and as this process's CPU time (the honest number when other work shares the machine). Each path
  * runs twice: wall times come from a pass without CPU accounting, whose clock reads around every
