@@ -85,7 +85,7 @@ export abstract class BaseScheduler implements Scheduler {
 
   protected abstract buildTimesteps(numInferenceSteps: number): number[];
 
-  /** Clears multistep state on a new schedule. */
+  /** Clears what the previous schedule left behind: multistep history, DDIM's coefficient table. */
   protected resetHistory(): void {}
 
   protected requireSchedule(): void {
