@@ -8,9 +8,14 @@
 //
 // Every request is measured two ways, alternating: through `wrangler dev`'s port (what `npm start` gives you,
 // with wrangler's local proxy worker as an extra hop) and directly against the workerd that runs the worker
-// (the hop a deployment does not have). Both are printed, labelled. What stays local either way: Durable
-// Object, KV and R2 are simulated in that same workerd process, and every Durable Object write the worker
-// waits for is a SQLite commit in the local state folder (on this disk unless --state-dir says otherwise).
+// (the hop a deployment does not have). Both are printed, labelled.
+//
+// What stays local either way: Durable Objects, KV and R2 are simulated inside that same workerd process, on
+// its one thread, with their state in a local folder. Each miss commits three writes there (the reservation,
+// the settlement, the R2 object), and on a disk each commit is an fsync that stalls the thread for ~0.5 ms:
+// the reservation in front of the request, the other two in front of the next one. A deployment has none of
+// that on the worker's thread. So the whole measurement runs twice, the state first on a tmpfs (the edge's
+// own cost) and then on this disk (what `npm start` does), each printed; --state-dir picks one folder instead.
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -19,7 +24,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
 import type { ImagesResponse } from "@understudy/shared";
-import { ROOT, admin, startEdge, startGpuService, stop, waitFor, type DevCredentials } from "../../scripts/lib/stack.mjs";
+import { ROOT, admin, isUp, startEdge, startGpuService, stop, waitFor, type DevCredentials } from "../../scripts/lib/stack.mjs";
 import { serveStandin } from "./standin-server.js";
 import { findWorkerUrl } from "./workerd.js";
 
@@ -29,7 +34,7 @@ const { values } = parseArgs({
     requests: { type: "string", default: "200" },
     gap: { type: "string", default: "0" },
     // Under which folder wrangler dev keeps the local KV, R2 and Durable Object storage (a throwaway subfolder
-    // of it): a tmpfs such as /dev/shm takes this disk's fsync out of every Durable Object write waited for.
+    // of it). Unset: a tmpfs (/dev/shm) where there is one, then the repository's .wrangler on disk.
     "state-dir": { type: "string" },
   },
 });
@@ -41,7 +46,13 @@ const EDGE_PORT = 18797;
 const GPU_PORT = 18798;
 const edgeUrl = `http://127.0.0.1:${EDGE_PORT}`;
 const gpuUrl = `http://127.0.0.1:${GPU_PORT}`;
-const persistTo = values["state-dir"] ? join(values["state-dir"], "understudy-edge-bench") : join(ROOT, ".wrangler", "bench-state");
+/** Where the local storage lives, per measurement: a throwaway subfolder each, removed before and after. */
+const placements: { label: string; folder: string }[] = values["state-dir"]
+  ? [{ label: `state under ${values["state-dir"]}`, folder: join(values["state-dir"], "understudy-edge-bench") }]
+  : [
+      ...(existsSync("/dev/shm") ? [{ label: "state on a tmpfs (/dev/shm): the edge's own cost", folder: join("/dev/shm", `understudy-edge-bench-${process.pid}`) }] : []),
+      { label: "state on this disk (.wrangler, as `npm start` keeps it): + the local simulator's fsyncs", folder: join(ROOT, ".wrangler", "bench-state") },
+    ];
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 });
 
 const bundleDir = process.env.UNDERSTUDY_BUNDLE_DIR ?? join(ROOT, "models");
@@ -115,24 +126,19 @@ function requestLog(length: number, distinct: number): { prompt: string; seed: n
   });
 }
 
-async function main() {
-  rmSync(persistTo, { recursive: true, force: true });
-  const closeStandin = useReal ? null : await serveStandin(credentials.gpu_secret, GPU_PORT);
-  const gpu = useReal ? startGpuService(credentials, { port: GPU_PORT, quiet: true }) : null;
-  const edge = startEdge(credentials, { port: EDGE_PORT, gpuUrl, quiet: true, persistTo });
+/** Starts wrangler dev on `folder`, makes the tenants' keys, and measures: misses, hits, then the replayed log. */
+async function measureOn(placement: { label: string; folder: string }) {
+  rmSync(placement.folder, { recursive: true, force: true });
+  const edge = startEdge(credentials, { port: EDGE_PORT, gpuUrl, quiet: true, persistTo: placement.folder });
   try {
-    await Promise.all([
-      waitFor(`${gpuUrl}/readyz`, { ...(gpu ? { child: gpu } : {}), timeoutMs: 300_000, what: "the gpu-service" }),
-      waitFor(`${edgeUrl}/healthz`, { child: edge, timeoutMs: 120_000, what: "wrangler dev" }),
-    ]);
+    await waitFor(`${edgeUrl}/healthz`, { child: edge, timeoutMs: 120_000, what: "wrangler dev" });
+    keys.length = 0;
     for (let i = 0; i < 16; i++) keys.push((await admin(edgeUrl, credentials.admin_token, "POST", `/admin/tenants/bench-${i}/keys`, { tier: "pro", monthly_credits: 1e9 })).key);
-    console.log(`edge benchmark — wrangler dev (workerd) on loopback, gpu-service: ${useReal ? `real, bundle ${bundleDir}` : "stand-in (no bundle or --standin)"}, ${N} requests per phase, ${GAP_MS} ms apart`);
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start (everything here shares those cores)`);
-    console.log(`local storage (KV, R2, Durable Objects, simulated by workerd on this machine): ${persistTo}`);
+    console.log(`\n── ${placement.label}\n   local storage (KV, R2, Durable Objects, simulated by workerd on this machine): ${placement.folder}`);
 
     const direct = edge.pid === undefined ? null : await findWorkerUrl(edge.pid, EDGE_PORT);
     const paths = [newPath("through wrangler dev (+ its local proxy hop)", edgeUrl), ...(direct ? [newPath("direct to workerd (no proxy, as deployed)", direct)] : [])];
-    console.log(direct ? `worker measured two ways, alternating: through wrangler dev at ${edgeUrl}, and directly at ${direct}` : "worker measured through wrangler dev only (its workerd port was not found; Linux /proc is needed)");
+    console.log(direct ? `   worker measured two ways, alternating: through wrangler dev at ${edgeUrl}, and directly at ${direct}` : "   worker measured through wrangler dev only (its workerd port was not found; Linux /proc is needed)");
 
     for (let i = 0; i < 10; i++) for (const path of paths) await generate({ prompt: `warm-up ${i} ${path.label}`, mode: "student" }, path.base);
 
@@ -185,11 +191,31 @@ async function main() {
       of which in the worker (Server-Timing total)            ${percentiles(path.hit.handler)}`);
     }
     console.log(`
-  replayed log (through wrangler dev): ${log.length} requests over ${distinct} distinct (prompt, seed): hit rate ${((100 * served) / log.length).toFixed(1)}% (ideal ${((100 * (log.length - distinct)) / log.length).toFixed(1)}%)
-`);
+  replayed log (through wrangler dev): ${log.length} requests over ${distinct} distinct (prompt, seed): hit rate ${((100 * served) / log.length).toFixed(1)}% (ideal ${((100 * (log.length - distinct)) / log.length).toFixed(1)}%)`);
+  } finally {
+    stop(edge);
+    await waitForExit(edge);
+    rmSync(placement.folder, { recursive: true, force: true });
+  }
+}
+
+/** wrangler dev, and the workerd answering on its port, must be gone before the next placement starts one there. */
+async function waitForExit(child: ReturnType<typeof startEdge>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once("exit", resolve));
+  while (await isUp(`${edgeUrl}/healthz`)) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+async function main() {
+  const closeStandin = useReal ? null : await serveStandin(credentials.gpu_secret, GPU_PORT);
+  const gpu = useReal ? startGpuService(credentials, { port: GPU_PORT, quiet: true }) : null;
+  try {
+    await waitFor(`${gpuUrl}/readyz`, { ...(gpu ? { child: gpu } : {}), timeoutMs: 300_000, what: "the gpu-service" });
+    console.log(`edge benchmark — wrangler dev (workerd) on loopback, gpu-service: ${useReal ? `real, bundle ${bundleDir}` : "stand-in (no bundle or --standin)"}, ${N} requests per phase, ${GAP_MS} ms apart`);
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} at start (everything here shares those cores)`);
+    for (const placement of placements) await measureOn(placement);
+    console.log("");
   } finally {
     stop(gpu);
-    stop(edge);
     await closeStandin?.();
     await agent.close();
   }

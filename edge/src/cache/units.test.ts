@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { HotCache } from "./hotCache.js";
 import { SingleFlight } from "./singleflight.js";
 import type { CachedImage } from "./imageCache.js";
-import { Png } from "../images/png.js";
+import { Png, base64FromBytes, base64FromBytesPortably, bytesFromBase64, bytesFromBase64Portably } from "../images/png.js";
 
 const image = (bytes: number): CachedImage => ({
   png: Png.fromBytes(new Uint8Array(bytes)),
@@ -65,5 +65,20 @@ describe("png", () => {
       expect(fromBase64.base64).toBe(base64);
     }
     expect(() => Png.fromBase64("not base64!")).toThrow();
+  });
+
+  it("the runtime's native codec and the atob/btoa fallback agree, and both refuse malformed base64", () => {
+    expect(typeof (Uint8Array as unknown as { fromBase64?: unknown }).fromBase64).toBe("function");
+    for (const length of [0, 1, 2, 3, 4, 5, 70_000]) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 151 + 7) % 256);
+      const encoded = base64FromBytes(bytes);
+      expect(base64FromBytesPortably(bytes)).toBe(encoded);
+      expect(bytesFromBase64(encoded)).toEqual(bytes);
+      expect(bytesFromBase64Portably(encoded)).toEqual(bytes);
+    }
+    for (const malformed of ["not base64!", "abc$", "a"]) {
+      expect(() => bytesFromBase64(malformed)).toThrow();
+      expect(() => bytesFromBase64Portably(malformed)).toThrow();
+    }
   });
 });
