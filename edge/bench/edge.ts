@@ -12,9 +12,9 @@
 //
 // What stays local either way: Durable Objects, KV and R2 are simulated inside that same workerd process, on
 // its one thread, with their state in a local folder. Each miss commits three writes there (the reservation,
-// the settlement, the R2 object), and on a disk each commit is an fsync that stalls the thread for ~0.5 ms:
-// the reservation in front of the request, the other two in front of the next one. A deployment has none of
-// that on the worker's thread. So the whole measurement runs twice, the state first on a tmpfs (the edge's
+// the settlement, the R2 object), and on a disk each commit is an fsync that stalls that thread (~0.7 ms each
+// here, by strace): the reservation's inside the request, the other two right after its answer, where the
+// next request finds the thread busy. A deployment has none of that on the worker's thread. So the whole measurement runs twice, the state first on a tmpfs (the edge's
 // own cost) and then on this disk (what `npm start` does), each printed; --state-dir picks one folder instead.
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
