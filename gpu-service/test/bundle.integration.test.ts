@@ -7,6 +7,8 @@ import { MANIFEST_FILE } from "@understudy/shared";
 import { readBundle } from "../src/bundle/bundle.js";
 import { calibrate, calibrationPrompts } from "../src/calibration/calibrate.js";
 import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
+import { loadComponents } from "../src/pipelines/components.js";
+import { PromptEmbeddings } from "../src/pipelines/prompt-embeddings.js";
 import { PromptTokenizer } from "../src/tokenizer/prompt-tokenizer.js";
 import { FIXTURES } from "./helpers.js";
 import { pipelineContract } from "./pipeline-contract.js";
@@ -30,6 +32,25 @@ describe.runIf(present)("the embedded bundle", { timeout: 300_000 }, () => {
     const { thresholds } = await calibrate(pipeline, await calibrationPrompts(BUNDLE, pipeline.manifest), { batchSize: 16 });
     const spread = Math.abs(shipped["95"]! - shipped["5"]!);
     for (const [k, tau] of Object.entries(thresholds)) expect(Math.abs(tau - shipped[k]!)).toBeLessThanOrEqual(1e-3 * spread + 1e-6);
+  });
+
+  it("conditions on each text as encoded alone, though this text encoder's rows move with their batch", async () => {
+    const components = await loadComponents(BUNDLE, { intraOpThreads: 1 });
+    const { tokenizer, textEncoder } = components;
+    const texts = ["", "a large red star at the center on a blue background", "two small green circles"];
+    const rowOf = (states: { data: Float32Array; dims: number[] }, i: number) => {
+      const length = states.data.length / states.dims[0]!;
+      return states.data.subarray(i * length, (i + 1) * length);
+    };
+    // Why: one batched call gives the second text's states in other float bits than encoding it alone.
+    const batched = await textEncoder.encode(tokenizer.encode(texts));
+    const alone = await textEncoder.encode(tokenizer.encode([texts[1]!]));
+    expect(rowOf(batched, 1)).not.toEqual(rowOf(alone, 0));
+    // So the embeddings encode every text alone: the same states with any company, cached or not.
+    const together = await new PromptEmbeddings(tokenizer, textEncoder).encode(texts);
+    expect(rowOf(together, 1)).toEqual(rowOf(alone, 0));
+    const reversed = await new PromptEmbeddings(tokenizer, textEncoder).encode([...texts].reverse());
+    expect(rowOf(reversed, 1)).toEqual(rowOf(alone, 0));
   });
 });
 

@@ -10,6 +10,7 @@ import { VaeDecoder, VaeEncoder } from "../models/vae.js";
 import { Judge, Oracle } from "../models/scorer.js";
 import { resolveSchedulerConfig, schedulerFor, type ResolvedSchedulerConfig, type SamplerName, type Scheduler } from "../schedulers/index.js";
 import { PromptTokenizer } from "../tokenizer/prompt-tokenizer.js";
+import { PromptEmbeddings } from "./prompt-embeddings.js";
 
 /** A denoiser of the bundle (the teacher or the student): its UNet and how to sample with it. */
 export interface DiffusionModel {
@@ -26,6 +27,8 @@ export interface PipelineComponents {
   bundle: Bundle;
   tokenizer: PromptTokenizer;
   textEncoder: TextEncoder;
+  /** The text encoder's states per text, each encoded alone and remembered: what pipelines condition on. */
+  promptEmbeddings: PromptEmbeddings;
   teacher: DiffusionModel;
   student: DiffusionModel;
   vaeEncoder: VaeEncoder;
@@ -95,10 +98,13 @@ export async function loadComponents(bundleDir: string, settings: SessionSetting
   if (native_size.width % factor !== 0 || native_size.height % factor !== 0) {
     throw bundleError("understudy.json:native_size", `must be a multiple of the VAE's scale factor ${factor}.`);
   }
+  const tokenizer = new PromptTokenizer(bundle.tokenizer.json, bundle.tokenizer.config);
+  const textEncoder = new TextEncoder(await loadModel(bundle, bundle.textEncoderModel, settings));
   return {
     bundle,
-    tokenizer: new PromptTokenizer(bundle.tokenizer.json, bundle.tokenizer.config),
-    textEncoder: new TextEncoder(await loadModel(bundle, bundle.textEncoderModel, settings)),
+    tokenizer,
+    textEncoder,
+    promptEmbeddings: new PromptEmbeddings(tokenizer, textEncoder),
     teacher: await loadDiffusionModel("teacher", bundle, bundle.teacher, settings),
     student: await loadDiffusionModel("student", bundle, bundle.student, settings),
     vaeEncoder: new VaeEncoder(await loadModel(bundle, vae.encoderModel, settings), vae.config),

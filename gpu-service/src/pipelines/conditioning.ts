@@ -11,21 +11,14 @@ export interface Conditioning {
   promptTokens: TokenIds;
 }
 
-function concatTokens(a: TokenIds, b: TokenIds): TokenIds {
-  const ids = new Int32Array(a.ids.length + b.ids.length);
-  ids.set(a.ids, 0);
-  ids.set(b.ids, a.ids.length);
-  return { ids, batch: a.batch + b.batch, length: a.length };
-}
-
-/** Tokenises and encodes the jobs' prompts (and negative prompts, for guidance) in one text encoder call. */
+/**
+ * The jobs' text conditioning: the prompts' encoder states (after the negative prompts', for guidance), each
+ * text encoded alone and remembered (PromptEmbeddings), and the prompts' tokens for the oracle.
+ */
 export async function encodeConditioning(components: PipelineComponents, jobs: readonly ImageJob[], guided: boolean, timer: StageTimer): Promise<Conditioning> {
-  const { tokenizer, textEncoder } = components;
-  const { promptTokens, allTokens } = await timer.time("tokenize", () => {
-    const prompts = tokenizer.encode(jobs.map((job) => job.prompt));
-    const all = guided ? concatTokens(tokenizer.encode(jobs.map((job) => job.negativePrompt)), prompts) : prompts;
-    return { promptTokens: prompts, allTokens: all };
-  });
-  const context = await timer.time("text_encoder", () => textEncoder.encode(allTokens));
+  const { tokenizer, promptEmbeddings } = components;
+  const promptTokens = await timer.time("tokenize", () => tokenizer.encode(jobs.map((job) => job.prompt)));
+  const texts = [...(guided ? jobs.map((job) => job.negativePrompt) : []), ...jobs.map((job) => job.prompt)];
+  const context = await timer.time("text_encoder", () => promptEmbeddings.encode(texts));
   return { context, promptTokens };
 }

@@ -1,0 +1,82 @@
+import type { FloatTensor } from "../models/onnx-model.js";
+import type { TextEncoder } from "../models/text-encoder.js";
+import type { PromptTokenizer } from "../tokenizer/prompt-tokenizer.js";
+
+/** Bytes of text-encoder states kept: ~140 SD 1.5 texts (77×768 floats each), thousands of the embedded bundle's. */
+export const DEFAULT_EMBEDDING_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The text encoder's states per text, each computed alone and remembered (least recently used dropped
+ * first, bounded in bytes).
+ *
+ * Alone, because onnxruntime's kernels block their arithmetic by batch size: a text encoded beside others
+ * differs from the same text encoded alone in the last float bits. Encoding every text by itself makes a
+ * text's conditioning one fixed value, whatever it was requested with, so remembering it changes no image.
+ *
+ * Remembered, because the same texts come back: an adaptive request conditions the student and then the
+ * teacher on its prompt, every guided call adds the negative prompt (nearly always ""), and popular prompts
+ * repeat. The teacher's stage then skips the text encoder entirely.
+ */
+export class PromptEmbeddings {
+  private readonly recent = new Map<string, Float32Array>();
+  private bytes = 0;
+  /** [L, D] of one text's states, known after the first encoding. */
+  private rowDims: number[] | null = null;
+
+  constructor(
+    private readonly tokenizer: PromptTokenizer,
+    private readonly textEncoder: TextEncoder,
+    private readonly maxBytes = DEFAULT_EMBEDDING_BYTES,
+  ) {}
+
+  /** The states of `texts` stacked in order, [texts.length, L, D]; texts not remembered are encoded one call each. */
+  async encode(texts: readonly string[]): Promise<FloatTensor> {
+    if (texts.length === 0) throw new RangeError("encode needs at least one text");
+    const rows: Float32Array[] = [];
+    for (const text of texts) rows.push(this.remembered(text) ?? (await this.encodeAlone(text)));
+    const rowDims = this.rowDims!;
+    const rowLength = rows[0]!.length;
+    const data = new Float32Array(rows.length * rowLength);
+    rows.forEach((row, i) => data.set(row, i * rowLength));
+    return { data, dims: [rows.length, ...rowDims] };
+  }
+
+  /** How many texts are remembered (for tests and metrics). */
+  get size(): number {
+    return this.recent.size;
+  }
+
+  private remembered(text: string): Float32Array | undefined {
+    const row = this.recent.get(text);
+    if (row) {
+      this.recent.delete(text);
+      this.recent.set(text, row);
+    }
+    return row;
+  }
+
+  private async encodeAlone(text: string): Promise<Float32Array> {
+    const states = await this.textEncoder.encode(this.tokenizer.encode([text]));
+    const [, ...rowDims] = states.dims;
+    this.rowDims ??= rowDims;
+    // Its own copy: callers get stacked copies, never this buffer.
+    const row = states.data.slice();
+    this.remember(text, row);
+    return row;
+  }
+
+  private remember(text: string, row: Float32Array): void {
+    if (row.byteLength > this.maxBytes) return;
+    // Two requests may have encoded the same text at once: the second replaces the first.
+    const previous = this.recent.get(text);
+    if (previous) this.bytes -= previous.byteLength;
+    this.recent.delete(text);
+    this.recent.set(text, row);
+    this.bytes += row.byteLength;
+    for (const [oldest, old] of this.recent) {
+      if (this.bytes <= this.maxBytes) break;
+      this.recent.delete(oldest);
+      this.bytes -= old.byteLength;
+    }
+  }
+}
