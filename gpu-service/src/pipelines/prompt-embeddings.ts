@@ -15,7 +15,8 @@ export const DEFAULT_EMBEDDING_BYTES = 32 * 1024 * 1024;
  *
  * Remembered, because the same texts come back: an adaptive request conditions the student and then the
  * teacher on its prompt, every guided call adds the negative prompt (nearly always ""), and popular prompts
- * repeat. The teacher's stage then skips the text encoder entirely.
+ * repeat. The teacher's stage then skips the text encoder whenever it runs in the worker that ran the
+ * student's (always, with the service's default of one worker); elsewhere it encodes the prompt itself.
  */
 export class PromptEmbeddings {
   private readonly recent = new Map<string, Float32Array>();
@@ -41,7 +42,7 @@ export class PromptEmbeddings {
     return { data, dims: [rows.length, ...rowDims] };
   }
 
-  /** How many texts are remembered (for tests and metrics). */
+  /** How many texts are remembered. */
   get size(): number {
     return this.recent.size;
   }
