@@ -34,7 +34,7 @@ describe.runIf(present)("the embedded bundle", { timeout: 300_000 }, () => {
     for (const [k, tau] of Object.entries(thresholds)) expect(Math.abs(tau - shipped[k]!)).toBeLessThanOrEqual(1e-3 * spread + 1e-6);
   });
 
-  it("conditions on each text as encoded alone, though this text encoder's rows move with their batch", async () => {
+  it("conditions on each text as encoded alone, whatever it is requested with", async () => {
     const components = await loadComponents(BUNDLE, { intraOpThreads: 1 });
     const { tokenizer, textEncoder } = components;
     const texts = ["", "a large red star at the center on a blue background", "two small green circles"];
@@ -42,11 +42,10 @@ describe.runIf(present)("the embedded bundle", { timeout: 300_000 }, () => {
       const length = states.data.length / states.dims[0]!;
       return states.data.subarray(i * length, (i + 1) * length);
     };
-    // Why: one batched call gives the second text's states in other float bits than encoding it alone.
-    const batched = await textEncoder.encode(tokenizer.encode(texts));
+    // Why: on this machine's kernels, texts encoded in one batch get states in other float bits than each
+    // encoded alone (measured with four texts: most values, by up to 1.2e-6), so batching texts would make a
+    // text's conditioning depend on its company. Not asserted here: other CPUs' kernels may not differ.
     const alone = await textEncoder.encode(tokenizer.encode([texts[1]!]));
-    expect(rowOf(batched, 1)).not.toEqual(rowOf(alone, 0));
-    // So the embeddings encode every text alone: the same states with any company, cached or not.
     const together = await new PromptEmbeddings(tokenizer, textEncoder).encode(texts);
     expect(rowOf(together, 1)).toEqual(rowOf(alone, 0));
     const reversed = await new PromptEmbeddings(tokenizer, textEncoder).encode([...texts].reverse());
