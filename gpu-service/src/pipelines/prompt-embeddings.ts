@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { FloatTensor } from "../models/onnx-model.js";
 import type { TextEncoder } from "../models/text-encoder.js";
 import type { PromptTokenizer } from "../tokenizer/prompt-tokenizer.js";
@@ -19,22 +20,24 @@ export const DEFAULT_EMBEDDING_BYTES = 32 * 1024 * 1024;
  * student's (always, with the service's default of one worker); elsewhere it encodes the prompt itself.
  */
 export class PromptEmbeddings {
-  private readonly recent = new Map<string, Float32Array>();
-  private bytes = 0;
+  private readonly recent: LRUCache<string, Float32Array>;
   /** [L, D] of one text's states, known after the first encoding. */
   private rowDims: number[] | null = null;
 
   constructor(
     private readonly tokenizer: PromptTokenizer,
     private readonly textEncoder: TextEncoder,
-    private readonly maxBytes = DEFAULT_EMBEDDING_BYTES,
-  ) {}
+    maxBytes = DEFAULT_EMBEDDING_BYTES,
+  ) {
+    // A text whose states alone exceed the budget is encoded every time, never kept.
+    this.recent = new LRUCache({ maxSize: maxBytes, maxEntrySize: maxBytes, sizeCalculation: (row) => row.byteLength });
+  }
 
   /** The states of `texts` stacked in order, [texts.length, L, D]; texts not remembered are encoded one call each. */
   async encode(texts: readonly string[]): Promise<FloatTensor> {
     if (texts.length === 0) throw new RangeError("encode needs at least one text");
     const rows: Float32Array[] = [];
-    for (const text of texts) rows.push(this.remembered(text) ?? (await this.encodeAlone(text)));
+    for (const text of texts) rows.push(this.recent.get(text) ?? (await this.encodeAlone(text)));
     const rowDims = this.rowDims!;
     const rowLength = rows[0]!.length;
     const data = new Float32Array(rows.length * rowLength);
@@ -47,37 +50,14 @@ export class PromptEmbeddings {
     return this.recent.size;
   }
 
-  private remembered(text: string): Float32Array | undefined {
-    const row = this.recent.get(text);
-    if (row) {
-      this.recent.delete(text);
-      this.recent.set(text, row);
-    }
-    return row;
-  }
-
   private async encodeAlone(text: string): Promise<Float32Array> {
     const states = await this.textEncoder.encode(this.tokenizer.encode([text]));
     const [, ...rowDims] = states.dims;
     this.rowDims ??= rowDims;
     // Its own copy: callers get stacked copies, never this buffer.
     const row = states.data.slice();
-    this.remember(text, row);
-    return row;
-  }
-
-  private remember(text: string, row: Float32Array): void {
-    if (row.byteLength > this.maxBytes) return;
     // Two requests may have encoded the same text at once: the second replaces the first.
-    const previous = this.recent.get(text);
-    if (previous) this.bytes -= previous.byteLength;
-    this.recent.delete(text);
     this.recent.set(text, row);
-    this.bytes += row.byteLength;
-    for (const [oldest, old] of this.recent) {
-      if (this.bytes <= this.maxBytes) break;
-      this.recent.delete(oldest);
-      this.bytes -= old.byteLength;
-    }
+    return row;
   }
 }

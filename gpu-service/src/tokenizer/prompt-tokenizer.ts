@@ -1,4 +1,5 @@
 import { Tokenizer } from "@huggingface/tokenizers";
+import { LRUCache } from "lru-cache";
 import { bundleError } from "../bundle/errors.js";
 import { tokenContent, type TokenizerConfig } from "../bundle/configs.js";
 
@@ -22,12 +23,11 @@ export class PromptTokenizer {
   readonly maxLength: number;
   readonly padId: number;
   /**
-   * Padded ids of recently seen texts, least recently used first (a Map keeps insertion order). Most texts
-   * come back: every guided call encodes the negative prompt (usually ""), and an adaptive request encodes
-   * its prompt for the student and again for the teacher. Tokenising costs ~50 µs a text in a serving
-   * process, a cache hit a map lookup.
+   * Padded ids of recently seen texts, the least recently used dropped first. Texts come back: an adaptive
+   * request tokenises its prompt for the student's oracle and again in the teacher's stage, and popular prompts
+   * repeat. Tokenising costs ~50 µs a text in a serving process, a cache hit a lookup.
    */
-  private readonly recent = new Map<string, Int32Array>();
+  private readonly recent = new LRUCache<string, Int32Array>({ max: RECENT_TEXTS });
 
   constructor(
     tokenizerJson: object,
@@ -55,14 +55,9 @@ export class PromptTokenizer {
   /** One text's padded ids, from the cache when it was seen recently. */
   private idsOf(text: string): Int32Array {
     const cached = this.recent.get(text);
-    if (cached) {
-      this.recent.delete(text);
-      this.recent.set(text, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const ids = Int32Array.from(this.padded(this.truncated(text)));
     this.recent.set(text, ids);
-    if (this.recent.size > RECENT_TEXTS) this.recent.delete(this.recent.keys().next().value!);
     return ids;
   }
 
