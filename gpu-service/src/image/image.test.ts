@@ -5,7 +5,7 @@ import jpeg from "jpeg-js";
 import { decodeImage } from "./decode.js";
 import { encodePng } from "./png.js";
 import { resizeImages } from "./resize.js";
-import { toUnitRange } from "./processing.js";
+import { ownBatchItem, toUnitRange } from "./processing.js";
 
 /** SHA-256 of the noisy 64x64 test image's PNG (Sub filter, Huffman-only deflate): changes only when the encoding does. */
 const PINNED_SHA256 = "c349dd4349f33774c0dbf6139c324dad0e286bc098d7b0ee7b1131a07796db66";
@@ -96,5 +96,23 @@ describe("resizeImages", () => {
     const image = { data: new Float32Array([0, 1]), dims: [1, 1, 1, 2] };
     // torch.nn.functional.interpolate([[0, 1]], size=4, mode="bilinear", align_corners=False) → 0, .25, .75, 1
     expect([...resizeImages(image, 1, 4).data]).toEqual([0, 0.25, 0.75, 1]);
+  });
+});
+
+describe("ownBatchItem", () => {
+  const batch = (n: number) => ({ data: Float32Array.from({ length: n * 3 }, (_, i) => i), dims: [n, 3] });
+
+  it("hands a batch of one its own buffer, with no copy", () => {
+    const one = batch(1);
+    expect(ownBatchItem(one, 0)).toBe(one.data);
+  });
+
+  it("copies an item of a larger batch into a buffer of its own", () => {
+    const two = batch(2);
+    const second = ownBatchItem(two, 1);
+    expect([...second]).toEqual([3, 4, 5]);
+    // Its own buffer: posting it to another thread does not clone the whole batch.
+    expect(second.buffer).not.toBe(two.data.buffer);
+    expect(second.buffer.byteLength).toBe(3 * 4);
   });
 });

@@ -28,6 +28,15 @@ function signedRange(values: Float32Array): Float32Array {
   return data;
 }
 
+/**
+ * Item `index` of a batch as a buffer of its own, for results that outlive the batch or cross worker_threads
+ * (which clone a view's whole buffer): a copy, except for a batch of one, whose buffer is already only its own.
+ */
+export function ownBatchItem(batch: FloatTensor, index: number): Float32Array {
+  const item = batchItem(batch, index).data;
+  return item.length === batch.data.length ? batch.data : item.slice();
+}
+
 /** Image `index` of an NCHW batch, as its own [1,C,H,W] tensor (a view, no copy). */
 export function batchItem(images: FloatTensor, index: number): FloatTensor {
   const [, ...rest] = images.dims;

@@ -1,6 +1,6 @@
 import { evaluationsPerStep } from "@understudy/shared";
 import type { FloatTensor } from "../models/onnx-model.js";
-import { batchItem, toUnitRange } from "../image/processing.js";
+import { ownBatchItem, toUnitRange } from "../image/processing.js";
 import type { PipelineComponents } from "./components.js";
 import { encodeConditioning } from "./conditioning.js";
 import { denoise } from "./denoise.js";
@@ -44,8 +44,9 @@ export async function sampleStudent(components: PipelineComponents, jobs: readon
   const evaluations = start.timesteps.length * evaluationsPerStep(guidance);
   return jobs.map((job, i) => ({
     job,
-    latents: batchItem(sampled.latents, i).data.slice(),
-    pixels: batchItem(pixels, i).data.slice(),
+    // Each outcome owns its buffers: a batch of one keeps the batch's own, a larger batch copies its share.
+    latents: ownBatchItem(sampled.latents, i),
+    pixels: ownBatchItem(pixels, i),
     oracleScore: scores[i]!,
     decision: decide(job, scores[i]!),
     studentEvaluations: evaluations,
