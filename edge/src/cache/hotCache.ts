@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { CachedImage } from "./imageCache.js";
 
 /**
@@ -7,44 +8,27 @@ import type { CachedImage } from "./imageCache.js";
  * finishing in the background.
  */
 export class HotCache {
-  private readonly entries = new Map<string, CachedImage>();
-  private bytes = 0;
+  private readonly entries: LRUCache<string, CachedImage>;
 
-  constructor(
-    private readonly maxBytes = 16 * 1024 * 1024,
-    private readonly maxEntries = 512,
-  ) {}
+  constructor(maxBytes = 16 * 1024 * 1024, maxEntries = 512) {
+    this.entries = new LRUCache({
+      max: maxEntries,
+      maxSize: maxBytes,
+      // An image over a quarter of the budget would push out too many others to be worth keeping.
+      maxEntrySize: maxBytes / 4,
+      sizeCalculation: (image) => Math.max(1, image.png.bytes.byteLength),
+    });
+  }
 
   get(key: string): CachedImage | undefined {
-    const image = this.entries.get(key);
-    if (image) {
-      this.entries.delete(key);
-      this.entries.set(key, image);
-    }
-    return image;
+    return this.entries.get(key);
   }
 
   set(key: string, image: CachedImage): void {
-    if (image.png.bytes.byteLength > this.maxBytes / 4) return;
-    this.delete(key);
     this.entries.set(key, image);
-    this.bytes += image.png.bytes.byteLength;
-    for (const [oldest, old] of this.entries) {
-      if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries) break;
-      this.entries.delete(oldest);
-      this.bytes -= old.png.bytes.byteLength;
-    }
-  }
-
-  private delete(key: string): void {
-    const image = this.entries.get(key);
-    if (!image) return;
-    this.entries.delete(key);
-    this.bytes -= image.png.bytes.byteLength;
   }
 
   clear(): void {
     this.entries.clear();
-    this.bytes = 0;
   }
 }
