@@ -2,11 +2,14 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { ErrorBody, apiErrorFromZod } from "@understudy/shared";
 import type { AppEnv } from "../env.js";
 
-/** A router whose validation failures become OpenAI-shaped 400s naming the field (never Hono's default). */
+/**
+ * A router whose validation failures become OpenAI-shaped 400s naming the field (never Hono's default). The hook
+ * hands on the input it validated, so a field that is there but wrong is not reported as missing.
+ */
 export function router() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw apiErrorFromZod(result.error);
+      if (!result.success) throw apiErrorFromZod(result.error, result.data);
     },
   });
 }

@@ -46,6 +46,15 @@ describe("validation: every bad input is a 4xx naming the problem", () => {
     });
   }
 
+  it("generations: a field of the wrong type is invalid, not missing", async () => {
+    for (const body of [{ prompt: "p", seed: "x" }, { prompt: 42 }, { prompt: "p", n: "2" }]) {
+      const error = await errorOf(await generate(key, body));
+      expect(error.code, JSON.stringify(body)).toBe("invalid_value");
+      expect(error.message).not.toContain("required");
+    }
+    expect(await errorOf(await generate(key, { n: 1 }))).toMatchObject({ code: "missing_field", param: "prompt", message: "prompt: this field is required." });
+  });
+
   it("generations: OpenAI's own model names and quality words are accepted", async () => {
     expect((await generate(key, { prompt: "p", model: "dall-e-3", quality: "hd", style: "vivid" })).status).toBe(200);
   });
