@@ -9,7 +9,8 @@ import type { AppEnv } from "../env.js";
 export function router() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw apiErrorFromZod(result.error, result.data);
+      // @hono/zod-validator passes the input as `data` on failure too; zod-openapi's hook type leaves it out.
+      if (!result.success) throw apiErrorFromZod(result.error, "data" in result ? result.data : undefined);
     },
   });
 }
