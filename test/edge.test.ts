@@ -45,6 +45,16 @@ describe.skipIf(!BUNDLE_PRESENT)("edge end to end (real gpu-service, wrangler de
     expect(isPng(new Uint8Array(await image.arrayBuffer()))).toBe(true);
   });
 
+  it("the official openai client lists the served model, retrieves it, and generates with its id", async () => {
+    const ids: string[] = [];
+    for await (const model of client(proKey).models.list()) ids.push(model.id);
+    expect(ids).toHaveLength(1);
+    const model = ids[0]!;
+    expect((await client(proKey).models.retrieve(model)).id).toBe(model);
+    const result = await client(proKey).images.generate({ prompt: "a red circle on a blue background", model, response_format: "b64_json" });
+    expect(isPng(Buffer.from(result.data![0]!.b64_json!, "base64"))).toBe(true);
+  });
+
   it("the official openai client's images.edit works with a PNG upload", async () => {
     const generated = await client(proKey).images.generate({ prompt: "a blue square", response_format: "b64_json" });
     const png = Buffer.from(generated.data![0]!.b64_json!, "base64");

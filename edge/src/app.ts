@@ -13,6 +13,7 @@ import { router } from "./routes/openapi.js";
 import { health } from "./routes/health.js";
 import { images } from "./routes/images.js";
 import { usage } from "./routes/usage.js";
+import { models } from "./routes/models.js";
 import { admin } from "./routes/admin.js";
 import { docs, OPENAPI_CONFIG } from "./routes/docs.js";
 import { bots } from "./routes/bots.js";
@@ -47,6 +48,7 @@ app.use("/v1/images/*", idempotency);
 app.route("/", health);
 app.route("/", images);
 app.route("/", usage);
+app.route("/", models);
 app.route("/", admin);
 // Bots authenticate by platform signature (no API key); their workspace links live under /admin.
 app.route("/", bots);

@@ -8,4 +8,5 @@ export * from "./credits.js";
 export * from "./signing.js";
 export * from "./digest.js";
 export * from "./usage.js";
+export * from "./models.js";
 export * from "./stream.js";

@@ -12,7 +12,8 @@ import { callGpu } from "./client.js";
  * (BundleMismatch), and the edge then forgets what it had.
  */
 const FRESH_MS = 30_000;
-const KV_KEY = "bundle:last";
+/** Where the last bundle seen is kept in KV. */
+export const LAST_BUNDLE_KV_KEY = "bundle:last";
 
 let cached: { info: BundleInfo; fetchedAt: number } | null = null;
 let refreshing: Promise<unknown> | null = null;
@@ -32,7 +33,7 @@ async function refresh(env: Env, requestId: string): Promise<BundleInfo> {
   const info = await fetchBundle(env, requestId);
   const changed = !cached || cached.info.version !== info.version || cached.info.id !== info.id;
   cached = { info, fetchedAt: Date.now() };
-  if (changed) await env.KEYS.put(KV_KEY, JSON.stringify(info));
+  if (changed) await env.KEYS.put(LAST_BUNDLE_KV_KEY, JSON.stringify(info));
   return info;
 }
 
@@ -48,7 +49,7 @@ export async function currentBundle(env: Env, requestId: string, waitUntil: (p: 
   try {
     return await refresh(env, requestId);
   } catch (error) {
-    const stale = BundleInfo.safeParse(await env.KEYS.get(KV_KEY, "json")).data;
+    const stale = BundleInfo.safeParse(await env.KEYS.get(LAST_BUNDLE_KV_KEY, "json")).data;
     if (stale) return stale;
     throw error;
   }
