@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { stackBatch } from "../image/processing.js";
 import type { FloatTensor } from "../models/onnx-model.js";
 import type { TextEncoder } from "../models/text-encoder.js";
 import type { PromptTokenizer } from "../tokenizer/prompt-tokenizer.js";
@@ -20,9 +21,8 @@ export const DEFAULT_EMBEDDING_BYTES = 32 * 1024 * 1024;
  * student's (always, with the service's default of one worker); elsewhere it encodes the prompt itself.
  */
 export class PromptEmbeddings {
-  private readonly recent: LRUCache<string, Float32Array>;
-  /** [L, D] of one text's states, known after the first encoding. */
-  private rowDims: number[] | null = null;
+  /** Each text's states as [1, L, D]. */
+  private readonly recent: LRUCache<string, FloatTensor>;
 
   constructor(
     private readonly tokenizer: PromptTokenizer,
@@ -30,19 +30,15 @@ export class PromptEmbeddings {
     maxBytes = DEFAULT_EMBEDDING_BYTES,
   ) {
     // A text whose states alone exceed the budget is encoded every time, never kept.
-    this.recent = new LRUCache({ maxSize: maxBytes, maxEntrySize: maxBytes, sizeCalculation: (row) => row.byteLength });
+    this.recent = new LRUCache({ maxSize: maxBytes, maxEntrySize: maxBytes, sizeCalculation: (row) => row.data.byteLength });
   }
 
   /** The states of `texts` stacked in order, [texts.length, L, D]; texts not remembered are encoded one call each. */
   async encode(texts: readonly string[]): Promise<FloatTensor> {
     if (texts.length === 0) throw new RangeError("encode needs at least one text");
-    const rows: Float32Array[] = [];
+    const rows: FloatTensor[] = [];
     for (const text of texts) rows.push(this.recent.get(text) ?? (await this.encodeAlone(text)));
-    const rowDims = this.rowDims!;
-    const rowLength = rows[0]!.length;
-    const data = new Float32Array(rows.length * rowLength);
-    rows.forEach((row, i) => data.set(row, i * rowLength));
-    return { data, dims: [rows.length, ...rowDims] };
+    return stackBatch(rows);
   }
 
   /** How many texts are remembered. */
@@ -50,12 +46,10 @@ export class PromptEmbeddings {
     return this.recent.size;
   }
 
-  private async encodeAlone(text: string): Promise<Float32Array> {
+  private async encodeAlone(text: string): Promise<FloatTensor> {
     const states = await this.textEncoder.encode(this.tokenizer.encode([text]));
-    const [, ...rowDims] = states.dims;
-    this.rowDims ??= rowDims;
     // Its own copy: callers get stacked copies, never this buffer.
-    const row = states.data.slice();
+    const row = { data: states.data.slice(), dims: states.dims };
     // Two requests may have encoded the same text at once: the second replaces the first.
     this.recent.set(text, row);
     return row;
