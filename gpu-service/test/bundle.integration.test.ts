@@ -7,6 +7,8 @@ import { MANIFEST_FILE } from "@understudy/shared";
 import { readBundle } from "../src/bundle/bundle.js";
 import { calibrate, calibrationPrompts } from "../src/calibration/calibrate.js";
 import { AdaptivePipeline } from "../src/pipelines/adaptive.js";
+import { batchItem } from "../src/image/processing.js";
+import type { FloatTensor } from "../src/models/onnx-model.js";
 import { loadComponents } from "../src/pipelines/components.js";
 import { PromptEmbeddings } from "../src/pipelines/prompt-embeddings.js";
 import { PromptTokenizer } from "../src/tokenizer/prompt-tokenizer.js";
@@ -38,10 +40,7 @@ describe.runIf(present)("the embedded bundle", { timeout: 300_000 }, () => {
     const components = await loadComponents(BUNDLE, { intraOpThreads: 1 });
     const { tokenizer, textEncoder } = components;
     const texts = ["", "a large red star at the center on a blue background", "two small green circles"];
-    const rowOf = (states: { data: Float32Array; dims: number[] }, i: number) => {
-      const length = states.data.length / states.dims[0]!;
-      return states.data.subarray(i * length, (i + 1) * length);
-    };
+    const rowOf = (states: FloatTensor, i: number) => batchItem(states, i).data;
     // Why: on this machine's kernels, texts encoded in one batch get states in other float bits than each
     // encoded alone (measured with four texts: most values, by up to 1.2e-6), so batching texts would make a
     // text's conditioning depend on its company. Not asserted here: other CPUs' kernels may not differ.
