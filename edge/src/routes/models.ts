@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError, ErrorBody, ModelList, ModelObject, modelObject } from "@understudy/shared";
+import { ApiError, ModelList, ModelObject, modelObject } from "@understudy/shared";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.js";
 import { currentBundle } from "../gpu/bundle.js";
-import { bearer, commonErrors, router } from "./openapi.js";
+import { bearer, commonErrors, errorResponse, router } from "./openapi.js";
 
-const unavailable = { description: "The image service is unavailable and no bundle was seen before; see `Retry-After`.", content: { "application/json": { schema: ErrorBody } } };
+const unavailable = errorResponse("The image service is unavailable and no bundle was seen before; see `Retry-After`.");
 
 const listRoute = createRoute({
   method: "get",
@@ -23,7 +23,7 @@ const retrieveRoute = createRoute({
   request: { params: z.object({ model: z.string().max(128) }) },
   responses: {
     200: { description: "The served bundle.", content: { "application/json": { schema: ModelObject } } },
-    404: { description: "Not the model this deployment serves.", content: { "application/json": { schema: ErrorBody } } },
+    404: errorResponse("Not the model this deployment serves."),
     ...commonErrors,
     503: unavailable,
   },
